@@ -1,0 +1,79 @@
+# KDPay Assist. `make run` sets everything up and starts the bot; `make test`
+# runs every test. Both create the virtualenv and train the model if needed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY_VERSION := $(shell cat .python-version)
+PYTHON_BIN ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PY_VERSION)/bin/python3 /root/.pyenv/versions/$(PY_VERSION)/bin/python3) $(shell command -v python3.10 2>/dev/null))
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+MODEL := models/kdpay.tar.gz
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning
+export KDPAY_RASA_PORT ?= 5005
+export KDPAY_ACTIONS_PORT ?= 5055
+
+# Everything the trained model depends on: retrain only when one changes.
+TRAINING_INPUTS := config.yml domain.yml data/faq_responses.yml \
+	$(wildcard data/*.yml data/nlu/*.yml bot/nlu/*.py bot/nlu/jieba_dict/*) bot/entities.py
+
+.PHONY: help install faq train run shell test validate story-test pytest clean
+
+help:
+	@echo "make run    set up (virtualenv, model) and start the bot on http://localhost:$(KDPAY_RASA_PORT)"
+	@echo "make test   run every test"
+	@echo "make shell  chat with the bot in the terminal"
+
+$(VENV)/.installed: requirements.lock pyproject.toml .python-version
+	@test -n "$(PYTHON_BIN)" || { echo "Python $(PY_VERSION) is missing: pyenv install $(PY_VERSION)"; exit 1; }
+	$(PYTHON_BIN) -m venv $(VENV)
+	$(BIN)/pip install --quiet --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
+	touch $@
+
+install: $(VENV)/.installed
+
+data/faq_responses.yml: faq/answers.yml faq/contact.yml faq/actions.yml bot/faq.py | install
+	$(BIN)/python -m bot.faq
+
+faq: data/faq_responses.yml
+
+$(MODEL): $(TRAINING_INPUTS) | install
+	$(BIN)/rasa train --fixed-model-name kdpay --out models
+	touch $@
+
+train: $(MODEL)
+
+run: $(MODEL)
+	@mkdir -p var
+	@echo "Starting KDPay Assist: action server on :$(KDPAY_ACTIONS_PORT), Rasa on :$(KDPAY_RASA_PORT)"
+	@$(BIN)/rasa run actions --actions actions --port $(KDPAY_ACTIONS_PORT) & actions=$$!; \
+	trap "kill $$actions 2>/dev/null" EXIT INT TERM; \
+	echo "Talk to it:  curl -s localhost:$(KDPAY_RASA_PORT)/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"忘记密码怎么办\"}'"; \
+	$(BIN)/rasa run --model $(MODEL) --port $(KDPAY_RASA_PORT) \
+		--credentials credentials.yml --endpoints endpoints.yml
+
+shell: $(MODEL)
+	@$(BIN)/rasa run actions --actions actions --port $(KDPAY_ACTIONS_PORT) >/dev/null 2>&1 & actions=$$!; \
+	trap "kill $$actions 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+
+validate: data/faq_responses.yml | install
+	$(BIN)/python -m bot.faq --check
+	$(BIN)/rasa data validate --fail-on-warnings
+
+story-test: $(MODEL)
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
+		--fail-on-prediction-errors --out var/results/stories
+
+pytest: $(MODEL)
+	$(BIN)/pytest
+
+test: validate story-test pytest
+
+clean:
+	rm -rf models var .rasa results

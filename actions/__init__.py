@@ -1,0 +1,1 @@
+"""KDPay Assist custom actions (rasa_sdk action server: `rasa run actions`)."""

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components of KDPay Assist (referenced by module path in config.yml)."""

@@ -1,0 +1,1 @@
+"""Custom Rasa input channels of KDPay Assist (registered in credentials.yml)."""

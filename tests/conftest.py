@@ -1,0 +1,122 @@
+"""Shared fixtures: the trained model, and real servers on free ports."""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+import requests
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MODEL_PATH = PROJECT_DIR / "models" / "kdpay.tar.gz"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up in {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    if not MODEL_PATH.exists():
+        pytest.fail(f"{MODEL_PATH} is missing: run `make train` (make test does).")
+    return MODEL_PATH
+
+
+@pytest.fixture(scope="session")
+def agent(model_path: Path):
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(model_path))
+
+
+@pytest.fixture(scope="session")
+def parse(agent):
+    """Parse one text with the trained NLU model, as the server would."""
+    loop = asyncio.new_event_loop()
+
+    def _parse(text: str) -> Dict:
+        return loop.run_until_complete(agent.parse_message(text))
+
+    yield _parse
+    loop.close()
+
+
+class RunningBot:
+    """A real action server and Rasa server, started for the tests."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.rasa_port, self.actions_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        env = {
+            **os.environ,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "KDPAY_RASA_PORT": str(self.rasa_port),
+            "KDPAY_ACTIONS_PORT": str(self.actions_port),
+        }
+        self.logs = tmp
+        self.processes: List[subprocess.Popen] = []
+        self._start(
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+             "--port", str(self.actions_port)], env, "actions.log",
+        )
+        wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.processes[-1])
+        self._start(
+            [str(BIN / "rasa"), "run", "--model", str(MODEL_PATH),
+             "--port", str(self.rasa_port), "--credentials", "credentials.yml",
+             "--endpoints", "endpoints.yml"], env, "rasa.log",
+        )
+        wait_until_up(f"{self.url}/webhooks/rest/", self.processes[-1])
+
+    def _start(self, command: List[str], env: Dict[str, str], log: str) -> None:
+        handle = (self.logs / log).open("w")
+        self.processes.append(
+            subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        )
+
+    def say(self, sender: str, message: str, **extra) -> List[Dict]:
+        reply = requests.post(
+            f"{self.url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message, **extra},
+            timeout=30,
+        )
+        reply.raise_for_status()
+        return reply.json()
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="session")
+def bot(model_path: Path, tmp_path_factory) -> Iterator[RunningBot]:
+    running = RunningBot(tmp_path_factory.mktemp("servers"))
+    yield running
+    running.stop()
