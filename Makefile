@@ -67,7 +67,7 @@ validate: data/faq_responses.yml | install
 	$(BIN)/rasa data validate --fail-on-warnings
 
 story-test: $(MODEL)
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
+	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out var/results/stories
 
 pytest: $(MODEL)
