@@ -20,7 +20,7 @@ export KDPAY_ACTIONS_PORT ?= 5055
 TRAINING_INPUTS := config.yml domain.yml data/faq_responses.yml \
 	$(wildcard data/*.yml data/nlu/*.yml bot/nlu/*.py bot/nlu/jieba_dict/*) bot/entities.py
 
-.PHONY: help install faq train run shell test validate story-test pytest clean
+.PHONY: help install faq train db run shell test validate story-test pytest clean
 
 help:
 	@echo "make run    set up (virtualenv, model) and start the bot on http://localhost:$(KDPAY_RASA_PORT)"
@@ -48,7 +48,12 @@ $(MODEL): $(TRAINING_INPUTS) | install
 
 train: $(MODEL)
 
-run: $(MODEL)
+# Creates the SQLite database (or the one in KDPAY_DATABASE_URL), migrates it
+# and adds the demo customers; safe to run again.
+db: install
+	$(BIN)/python -m bot.backend.demo_data
+
+run: $(MODEL) db
 	@mkdir -p var
 	@echo "Starting KDPay Assist: action server on :$(KDPAY_ACTIONS_PORT), Rasa on :$(KDPAY_RASA_PORT)"
 	@$(BIN)/rasa run actions --actions actions --port $(KDPAY_ACTIONS_PORT) & actions=$$!; \
@@ -57,7 +62,7 @@ run: $(MODEL)
 	$(BIN)/rasa run --model $(MODEL) --port $(KDPAY_RASA_PORT) \
 		--credentials credentials.yml --endpoints endpoints.yml
 
-shell: $(MODEL)
+shell: $(MODEL) db
 	@$(BIN)/rasa run actions --actions actions --port $(KDPAY_ACTIONS_PORT) >/dev/null 2>&1 & actions=$$!; \
 	trap "kill $$actions 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml

@@ -10,10 +10,11 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from typing import AbstractSet, Any, Dict, Iterable, Optional, Set
+from typing import AbstractSet, Optional
+
+from bot.payloads import COMMAND_PREFIX
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
-COMMAND_PREFIX = "/"
 
 
 class Verdict(enum.Enum):
@@ -45,15 +46,3 @@ def check_message(
     if not cleaned:
         return CheckedMessage(Verdict.EMPTY, "")
     return CheckedMessage(Verdict.OK, cleaned)
-
-
-def button_payloads(responses: Dict[str, Iterable[Dict[str, Any]]]) -> Set[str]:
-    """Every button payload of the domain's responses: the commands we offer."""
-    return {
-        button["payload"]
-        for variations in responses.values()
-        for variation in variations
-        for button in variation.get("buttons", []) or []
-        if isinstance(button.get("payload"), str)
-        and button["payload"].startswith(COMMAND_PREFIX)
-    }

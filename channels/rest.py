@@ -2,8 +2,8 @@
 
 Same URL and JSON as Rasa's RestInput (`{"sender": ..., "message": ...,
 "metadata": {...}}` in, a list of bot messages out), plus: malformed requests
-get a 400 with a reason, empty or over-long messages a polite reply, and
-typed "/" commands cannot force intents (bot/message_checks.py).
+get a 400 with a reason; everything else goes through the channels' common
+screening (channels/gate.py) before Rasa sees it.
 """
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.message_checks import Verdict, check_message
-from bot.settings import get_settings
-from channels.replies import allowed_payloads, refusal
+from channels.gate import screen
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = 128
@@ -44,19 +42,17 @@ class KDPayRestInput(InputChannel):
             body, problem = _parse_body(request)
             if problem:
                 return response.json({"error": problem}, status=400)
-            agent = request.app.ctx.agent
-            max_chars = get_settings().max_message_chars
-            checked = check_message(body["message"], allowed_payloads(agent), max_chars)
-            if checked.verdict is not Verdict.OK:
-                return response.json(refusal(checked.verdict, body["message"], max_chars))
+            screened = await screen(request.app.ctx.agent, body["sender"], body["message"], body["metadata"])
+            if screened.reply is not None:
+                return response.json(screened.reply)
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(
-                    checked.text,
+                    screened.text,
                     collector,
                     body["sender"],
                     input_channel=self.name(),
-                    metadata=body["metadata"],
+                    metadata=screened.metadata,
                 )
             )
             return response.json(collector.messages)

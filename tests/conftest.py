@@ -64,18 +64,26 @@ def parse(agent):
     loop.close()
 
 
+TOKEN_SECRET = "e2e-customer-token-secret-0123456789abcdef"
+
+
 class RunningBot:
-    """A real action server and Rasa server, started for the tests."""
+    """A real action server and Rasa server with a fresh demo database, started for the tests."""
 
     def __init__(self, tmp: Path) -> None:
         self.rasa_port, self.actions_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.database_url = f"sqlite:///{tmp / 'kdpay.db'}"
         env = {
             **os.environ,
             "RASA_TELEMETRY_ENABLED": "false",
             "KDPAY_RASA_PORT": str(self.rasa_port),
             "KDPAY_ACTIONS_PORT": str(self.actions_port),
+            "KDPAY_DATABASE_URL": self.database_url,
+            "KDPAY_CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
         }
+        subprocess.run([str(BIN / "python"), "-m", "bot.backend.demo_data"], cwd=PROJECT_DIR, env=env,
+                       check=True, stdout=subprocess.DEVNULL)
         self.logs = tmp
         self.processes: List[subprocess.Popen] = []
         self._start(

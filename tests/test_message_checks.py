@@ -1,6 +1,7 @@
 import pytest
 
-from bot.message_checks import Verdict, button_payloads, check_message
+from bot.message_checks import Verdict, check_message
+from bot.payloads import button_payloads
 
 ALLOWED = {"/faq/password_reset", "/human_handoff"}
 

@@ -1,0 +1,32 @@
+"""What every action needs from the conversation: its language and our phrases."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.conversation import conversation_language
+from bot.faq import load_action_labels
+from bot.phrases import phrase
+
+HANDOFF = "human_handoff"
+
+
+class Reply:
+    """Sends phrases from bot/phrases.yml in the customer's language."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        self.dispatcher = dispatcher
+        self.language = conversation_language(tracker.events, tracker.slots)
+
+    def text(self, key: str, **values: Any) -> str:
+        return phrase(key, self.language, **values)
+
+    def say(self, key: str, buttons: Optional[List[Dict[str, str]]] = None, **values: Any) -> None:
+        self.dispatcher.utter_message(text=self.text(key, **values), buttons=buttons or [])
+
+    def offer(self, *intents: str) -> List[Dict[str, str]]:
+        """Buttons for things the bot can do next (labels from faq/actions.yml)."""
+        labels = load_action_labels()
+        return [{"title": labels[i][self.language], "payload": f"/{i}"} for i in intents]

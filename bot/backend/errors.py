@@ -1,0 +1,54 @@
+"""What can go wrong in a backend call, as exceptions the bot can word for customers."""
+from __future__ import annotations
+
+from datetime import datetime
+
+PENDING = "pending"
+NOT_COMPLETED = "not_completed"
+OUTSIDE_REFUND_WINDOW = "outside_refund_window"
+ALREADY_REFUNDED = "already_refunded"
+ALREADY_DISPUTED = "already_disputed"
+REFUND_OPEN = "refund_open"
+FAILED = "failed"
+REASON_CODES = (
+    PENDING, NOT_COMPLETED, OUTSIDE_REFUND_WINDOW, ALREADY_REFUNDED,
+    ALREADY_DISPUTED, REFUND_OPEN, FAILED,
+)
+
+
+class BackendError(Exception):
+    """Base of every error the backend raises on purpose."""
+
+
+class NotFound(BackendError):
+    """Unknown, or someone else's: the same error, so ownership is never revealed."""
+
+
+class NotEligible(BackendError):
+    """The request is understood but the rules refuse it; `reason_code` says why."""
+
+    def __init__(self, reason_code: str) -> None:
+        if reason_code not in REASON_CODES:
+            raise ValueError(f"unknown reason code {reason_code!r}")
+        super().__init__(reason_code)
+        self.reason_code = reason_code
+
+
+class RateLimited(BackendError):
+    """Too many requests; the customer may try again after `retry_after_seconds`."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"retry after {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class VerificationLocked(BackendError):
+    """Too many wrong codes for this contact; no code is checked before `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
+
+
+class AccountLocked(BackendError):
+    """The customer locked the account; support unlocks it after verifying identity."""

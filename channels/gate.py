@@ -1,0 +1,69 @@
+"""What every channel does with a customer's message before Rasa sees it.
+
+Empty and over-long messages, card numbers, passwords and one-time codes the
+bot did not ask for are answered by the channel itself: nothing is parsed or
+stored. Typed "/" commands lose their power (bot/message_checks.py), and the
+metadata's customer token is checked and replaced by a trusted customer id
+(bot/identity.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, List, Optional
+
+from rasa.core.agent import Agent
+
+from bot.identity import trusted_metadata
+from bot.language import reply_language
+from bot.message_checks import Verdict, check_message
+from bot.payloads import action_payloads, button_payloads
+from bot.phrases import phrase
+from bot.sensitive import find_secret, looks_like_code
+from bot.settings import get_settings
+
+CODE_SLOT = "otp_code"
+_PHRASE_FOR_VERDICT = {Verdict.EMPTY: "empty_message", Verdict.TOO_LONG: "message_too_long"}
+_domain_payloads: Dict[int, FrozenSet[str]] = {}
+
+
+@dataclass
+class Screened:
+    """Either `reply` (answer this, pass nothing on) or the text and metadata to pass on."""
+
+    text: str = ""
+    metadata: Dict[str, Any] = field(default_factory=dict)
+    reply: Optional[List[Dict[str, Any]]] = None
+
+
+async def screen(agent: Agent, sender: str, text: Optional[str], metadata: Optional[Dict[str, Any]]) -> Screened:
+    max_chars = get_settings().max_message_chars
+    checked = check_message(text, allowed_payloads(agent), max_chars)
+    language = reply_language([(text or "")[:max_chars]])
+    if checked.verdict is not Verdict.OK:
+        key = _PHRASE_FOR_VERDICT[checked.verdict]
+        return Screened(reply=[{"text": phrase(key, language, max_chars=max_chars)}])
+    expecting_code = looks_like_code(checked.text) and await _asked_for_code(agent, sender)
+    secret = find_secret(checked.text, expecting_code)
+    if secret is not None:
+        return Screened(reply=[{"text": phrase(f"secret_{secret.value}", language)}])
+    return Screened(text=checked.text, metadata=trusted_metadata(metadata))
+
+
+async def _asked_for_code(agent: Agent, sender: str) -> bool:
+    """Is the verify form waiting for this customer's one-time code?"""
+    tracker = await agent.tracker_store.retrieve(sender)
+    return tracker is not None and tracker.get_slot("requested_slot") == CODE_SLOT
+
+
+def allowed_payloads(agent: Agent) -> FrozenSet[str]:
+    """Our own button payloads: the only "/" commands a message may carry.
+
+    Computed once per loaded model (keyed by its domain), not per message.
+    """
+    domain = agent.domain
+    if domain is None:
+        return action_payloads()
+    if id(domain) not in _domain_payloads:
+        _domain_payloads.clear()
+        _domain_payloads[id(domain)] = action_payloads() | button_payloads(domain.responses)
+    return _domain_payloads[id(domain)]
