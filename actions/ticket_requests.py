@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Callable, Dict, List, Sequence, Text
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -25,6 +27,7 @@ from bot.backend.eligibility import Eligibility
 from bot.backend.errors import AccountLocked, NotEligible, NotFound
 from bot.backend.refunds import REFUND_REASONS, refund_eligibility, request_refund
 from bot.backend.tickets import TicketView
+from bot.backend.transaction_search import find_transactions
 from bot.backend.transactions import TransactionView, get_transaction, recent_transactions
 from bot.reasons import DISPUTE_REASON_ENTITY, REFUND_REASON_ENTITY, reason_from_text
 
@@ -35,6 +38,7 @@ REQUEST_SLOTS = ("transaction_id", "dispute_reason", "evidence", "refund_reason"
 MAX_EVIDENCE_CHARS = 1000
 MIN_EVIDENCE_CHARS = 4
 OFFERED_TRANSACTIONS = 5
+TRANSACTION_ID = re.compile(r"T\d{8}-\d{4}")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,19 @@ REFUND = TicketRequest(
     alternatives=("open_dispute", HANDOFF),
 )
 REQUESTS = {request.form: request for request in (DISPUTE, REFUND)}
+
+
+def described_amount_and_day(tracker: Tracker) -> Tuple[Optional[Decimal], Optional[str], Optional[date]]:
+    """The amount ("100 CNY") and date ("2026-11-24") the spaCy rules found in the message."""
+    amount = currency = day = None
+    found = next(tracker.get_latest_entity_values("amount"), None)
+    if found:
+        number, _, currency = str(found).partition(" ")
+        amount = Decimal(number)
+    when = next(tracker.get_latest_entity_values("date"), None)
+    if when:
+        day = date.fromisoformat(str(when))
+    return amount, currency or None, day
 
 
 def reset_request() -> List[Dict[Text, Any]]:
@@ -102,6 +119,10 @@ class ValidateTicketForm(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         reply = Reply(dispatcher, tracker)
+        if not TRANSACTION_ID.fullmatch(str(value or "").strip().upper()):
+            value = self._transaction_described(tracker, reply)
+            if value is None:
+                return {"transaction_id": None}
         try:
             with backend() as session:
                 eligibility = self.request.eligibility(session, verified_customer(tracker), str(value), now())
@@ -117,6 +138,29 @@ class ValidateTicketForm(FormValidationAction, ABC):
         if not eligibility.ok:
             return {"transaction_id": value, "refusal": eligibility.reason_code}
         return {"transaction_id": value}
+
+    def _transaction_described(self, tracker: Tracker, reply: Reply) -> Optional[str]:
+        """The one transaction matching the amount/date in the message, or None (after saying why)."""
+        amount, currency, day = described_amount_and_day(tracker)
+        if amount is None and currency is None and day is None:
+            reply.say("transaction_not_understood")
+            return None
+        try:
+            with backend() as session:
+                search = find_transactions(
+                    session, verified_customer(tracker), now(), amount=amount, currency=currency, day=day
+                )
+        except BackendUnavailable:
+            reply.say("backend_down", buttons=reply.offer(HANDOFF))
+            return None
+        if search.problem:
+            reply.say(f"search_{search.problem}", currency=currency or "")
+            return None
+        if len(search.matches) > 1:
+            buttons = [{"title": describe(t, reply), "payload": t.public_id} for t in search.matches[:OFFERED_TRANSACTIONS]]
+            reply.say("search_several", buttons=buttons)
+            return None
+        return search.matches[0].public_id
 
     def _validate_reason(self, value: Any) -> Dict[Text, Any]:
         code = value if value in self.request.reasons else reason_from_text(str(value), self.request.reasons)

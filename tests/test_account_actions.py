@@ -223,3 +223,29 @@ def test_status_lists_own_tickets_and_hides_others(database):
         alex_ticket = list_tickets(session, ALEX)[0].ticket_number
     _, messages = run(ActionCheckStatus(), tracker(alex_ticket, slots=verified(), entities=[{"entity": "ticket_id", "value": alex_ticket}]))
     assert f"can't find ticket {alex_ticket}" in said(messages)
+
+
+def test_a_transaction_described_by_amount_and_day_is_found(database):
+    with session_scope(database) as session:
+        from bot.backend.transactions import get_transaction
+        wanted = get_transaction(session, LIN, "T20261102-0001")
+    text = f"the {wanted.amount} {wanted.currency} one"
+    entities = [{"entity": "amount", "value": f"{wanted.amount} {wanted.currency}"},
+                {"entity": "date", "value": wanted.created_at.date().isoformat()}]
+    result, _ = validate(ValidateRefundForm(), "transaction_id", text, tracker(text, slots=verified(), entities=entities))
+    assert result == {"transaction_id": "T20261102-0001"}
+
+
+@pytest.mark.parametrize(
+    "entities, expected",
+    [
+        ([{"entity": "amount", "value": "100 JPY"}], "None of your recent transactions was in JPY"),
+        ([{"entity": "date", "value": "2099-01-01"}], "That date is in the future"),
+        ([{"entity": "amount", "value": "0.01 CNY"}], "couldn't find a transaction with that amount"),
+        ([], "couldn't tell which transaction"),
+    ],
+)
+def test_a_description_that_cannot_match_gets_a_clear_reply(database, entities, expected):
+    result, messages = validate(ValidateDisputeForm(), "transaction_id", "that one", tracker("that one", slots=verified(), entities=entities))
+    assert result == {"transaction_id": None}
+    assert expected in said(messages)

@@ -6,10 +6,14 @@ committed default is for the local demo only.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Optional
+import argparse
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import List, Optional
 
 import jwt
+
+from bot.backend.config import customer_token_secret
 
 ALGORITHM = "HS256"
 MIN_SECRET_BYTES = 32  # RFC 7518: an HS256 key at least as long as the hash
@@ -50,3 +54,19 @@ def customer_from_token(token: str, secret: str, now: datetime) -> Optional[str]
         return None
     moment = now.timestamp()
     return subject if issued - CLOCK_SKEW_SECONDS <= moment < expires else None
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """`python -m bot.backend.customer_tokens C-1001`: a token for trying account flows."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("customer_id", help="a customer's public id, e.g. C-1001")
+    parser.add_argument("--minutes", type=int, default=60, help="how long the token is valid")
+    args = parser.parse_args(argv)
+    print(issue_customer_token(
+        args.customer_id, customer_token_secret(), datetime.now(timezone.utc), timedelta(minutes=args.minutes)
+    ))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

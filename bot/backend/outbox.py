@@ -7,6 +7,8 @@ or drains the table.
 """
 from __future__ import annotations
 
+import argparse
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from typing import List, Optional, Protocol
@@ -14,6 +16,7 @@ from typing import List, Optional, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.backend.db import database_url, make_engine, session_scope
 from bot.backend.models import CHANNELS, OutboxMessage
 
 EMAIL = "email"
@@ -59,3 +62,20 @@ def messages_for(session: Session, recipient: str) -> List[OutboxMessageView]:
         OutboxMessageView(row.channel, row.recipient, row.subject, row.body, row.created_at, row.sent_at)
         for row in rows
     ]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """`python -m bot.backend.outbox lin@example.com`: what the demo would have sent them."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("recipient", help="an e-mail address or phone number (+8613800138000)")
+    args = parser.parse_args(argv)
+    engine = make_engine(database_url())
+    with session_scope(engine) as session:
+        for message in messages_for(session, args.recipient):
+            print(f"[{message.created_at:%Y-%m-%d %H:%M}] {message.channel}: {message.subject}\n{message.body}\n")
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
