@@ -52,7 +52,6 @@ class ActionIdentifyCustomer(Action):
         ]
         if customer is None:
             Reply(dispatcher, tracker).say("verify_intro")
-            events += [SlotSet("contact", None), SlotSet("otp_code", None)]
         return events
 
 
@@ -90,6 +89,8 @@ class ValidateVerifyForm(FormValidationAction):
     async def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if value is None:  # cleared, not typed: nothing to check
+            return {"contact": None}
         reply = Reply(dispatcher, tracker)
         contact = _contact_in(tracker)
         if contact is None:
@@ -106,6 +107,8 @@ class ValidateVerifyForm(FormValidationAction):
     async def validate_otp_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if value is None:
+            return {"otp_code": None}
         reply = Reply(dispatcher, tracker)
         new_contact = _contact_in(tracker)
         if new_contact and new_contact != tracker.get_slot("contact"):

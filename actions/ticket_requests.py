@@ -118,8 +118,10 @@ class ValidateTicketForm(FormValidationAction, ABC):
     async def validate_transaction_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if value is None:  # cleared, not typed: nothing to check
+            return {"transaction_id": None}
         reply = Reply(dispatcher, tracker)
-        if not TRANSACTION_ID.fullmatch(str(value or "").strip().upper()):
+        if not TRANSACTION_ID.fullmatch(str(value).strip().upper()):
             value = self._transaction_described(tracker, reply)
             if value is None:
                 return {"transaction_id": None}

@@ -249,3 +249,10 @@ def test_a_description_that_cannot_match_gets_a_clear_reply(database, entities, 
     result, messages = validate(ValidateDisputeForm(), "transaction_id", "that one", tracker("that one", slots=verified(), entities=entities))
     assert result == {"transaction_id": None}
     assert expected in said(messages)
+
+
+def test_cleared_slots_are_not_validated_as_answers(database):
+    """Slots set to None by an action (not typed) must not trigger "that's not valid" replies."""
+    for form, slot in ((ValidateVerifyForm(), "contact"), (ValidateVerifyForm(), "otp_code"), (ValidateDisputeForm(), "transaction_id")):
+        result, messages = validate(form, slot, None, tracker("I want a refund please", slots=verified()))
+        assert result == {slot: None} and messages == []
