@@ -39,7 +39,7 @@ class ActionSendResetLink(Action):
             reply.say("backend_down", buttons=reply.offer(HANDOFF))
         else:
             reply.say("reset_link_sent", email=masked, minutes=int(TOKEN_TTL.total_seconds() // 60))
-        return [SlotSet("pending_request", None)]
+        return []
 
 
 class ActionLockAccount(Action):
@@ -57,7 +57,7 @@ class ActionLockAccount(Action):
             reply.say("backend_down", buttons=reply.offer(HANDOFF))
         else:
             reply.say("account_locked_done", buttons=reply.offer(HANDOFF))
-        return [SlotSet("pending_request", None)]
+        return []
 
 
 class ActionCheckStatus(Action):
@@ -75,16 +75,16 @@ class ActionCheckStatus(Action):
                 tickets = [get_ticket(session, customer, asked)] if asked else list_tickets(session, customer)
         except NotFound:
             reply.say("ticket_not_found", ticket_number=asked)
-            return [SlotSet("ticket_id", None), SlotSet("pending_request", None)]
+            return [SlotSet("ticket_id", None)]
         except BackendUnavailable:
             reply.say("backend_down", buttons=reply.offer(HANDOFF))
-            return [SlotSet("pending_request", None)]
+            return []
         if not tickets:
             reply.say("no_tickets")
         else:
             lines = "\n".join(_ticket_line(reply, t) for t in tickets[:MAX_LISTED_TICKETS])
             reply.say("ticket_list", tickets=lines)
-        return [SlotSet("ticket_id", None), SlotSet("pending_request", None)]
+        return [SlotSet("ticket_id", None)]
 
 
 def _ticket_line(reply: Reply, ticket: TicketView) -> str:

@@ -147,4 +147,4 @@ class ActionVerificationFailed(Action):
         return "action_verification_failed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        return [SlotSet("contact", None), SlotSet("otp_code", None), SlotSet("pending_request", None)]
+        return [SlotSet("contact", None), SlotSet("otp_code", None)]

@@ -34,7 +34,10 @@ from bot.reasons import DISPUTE_REASON_ENTITY, REFUND_REASON_ENTITY, reason_from
 ALREADY_OPEN = "already_open"
 BACKEND_DOWN = "backend_unavailable"
 ACCOUNT_LOCKED = "account_locked"
-REQUEST_SLOTS = ("transaction_id", "dispute_reason", "evidence", "refund_reason", "confirmed", "refusal", "pending_request")
+# Not `pending_request`: it shapes the dialogue rules (it is featurized), and
+# changing it after a request would leave no rule to follow; the next request
+# overwrites it.
+REQUEST_SLOTS = ("transaction_id", "dispute_reason", "evidence", "refund_reason", "confirmed", "refusal")
 MAX_EVIDENCE_CHARS = 1000
 MIN_EVIDENCE_CHARS = 4
 OFFERED_TRANSACTIONS = 5

@@ -2,21 +2,38 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import List
 
 from pydantic import BaseSettings, Field
+
+PRODUCTION = "production"
 
 
 class Settings(BaseSettings):
     """Every setting has a safe default for a local demo."""
 
+    env: str = Field("development", description="'production' turns off demo conveniences")
     rasa_port: int = Field(5005, description="Rasa server (channels) port")
     actions_port: int = Field(5055, description="rasa_sdk action server port")
     max_message_chars: int = Field(
         1000, description="Longer customer messages are refused politely"
     )
+    web_origins: str = Field(
+        "", description="Comma-separated origins allowed to embed the web widget"
+    )
+    web_messages_per_minute_per_session: int = Field(20, description="Web chat rate limit per session")
+    web_messages_per_minute_per_address: int = Field(60, description="Web chat rate limit per client address")
 
     class Config:
         env_prefix = "KDPAY_"
+
+    @property
+    def production(self) -> bool:
+        return self.env.strip().lower() == PRODUCTION
+
+    @property
+    def allowed_web_origins(self) -> List[str]:
+        return [o.strip().rstrip("/") for o in self.web_origins.split(",") if o.strip()]
 
 
 @lru_cache(maxsize=1)

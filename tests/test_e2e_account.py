@@ -47,6 +47,9 @@ def test_signed_in_customer_opens_a_dispute_and_asks_its_status_in_chinese(bot):
     assert "短信或邮件" in done
     status = texts(bot.say(me, f"{ticket} 处理到哪了", **signed_in))
     assert ticket in status and "已受理" in status
+    # Verified once, the conversation stays verified (nothing was rolled back).
+    assert "wang.fang" not in texts(bot.say(me, "帮我重置密码"))
+    assert "w***@example.com" in texts(bot.say(me, "再发一次重置密码链接"))
 
 
 def test_anonymous_customer_verifies_by_code_and_gets_refunds_refused_and_granted(bot):

@@ -1,0 +1,13 @@
+from bot.web_sessions import is_issued, new_session_id
+
+
+def test_issued_ids_are_recognised_and_unique():
+    first, second = new_session_id(), new_session_id()
+    assert first != second and is_issued(first) and is_issued(second)
+
+
+def test_made_up_or_tampered_ids_are_not():
+    issued = new_session_id()
+    nonce, _, signature = issued.partition(".")
+    for forged in ["", "abc", "abc.def", f"{nonce}x.{signature}", f"{nonce}.{signature[:-1]}0", None, 5, "a" * 200]:
+        assert not is_issued(forged)
