@@ -20,7 +20,7 @@ export KDPAY_ACTIONS_PORT ?= 5055
 TRAINING_INPUTS := config.yml domain.yml data/faq_responses.yml \
 	$(wildcard data/*.yml data/nlu/*.yml bot/nlu/*.py bot/nlu/jieba_dict/*) bot/entities.py
 
-.PHONY: help install faq train db run shell test validate story-test pytest clean
+.PHONY: help install faq train db browser run shell test validate story-test pytest clean
 
 help:
 	@echo "make run    set up (virtualenv, model) and start the bot on http://localhost:$(KDPAY_RASA_PORT)"
@@ -48,6 +48,14 @@ $(MODEL): $(TRAINING_INPUTS) | install
 
 train: $(MODEL)
 
+# Debian's Chromium for the browser tests (Playwright cannot download its own
+# browser here) and a CJK font so screenshots show Chinese.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+browser:
+	@test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei; }
+
 # Creates the SQLite database (or the one in KDPAY_DATABASE_URL), migrates it
 # and adds the demo customers; safe to run again.
 db: install
@@ -58,7 +66,8 @@ run: $(MODEL) db
 	@echo "Starting KDPay Assist: action server on :$(KDPAY_ACTIONS_PORT), Rasa on :$(KDPAY_RASA_PORT)"
 	@$(BIN)/rasa run actions --actions actions --port $(KDPAY_ACTIONS_PORT) & actions=$$!; \
 	trap "kill $$actions 2>/dev/null" EXIT INT TERM; \
-	echo "Talk to it:  curl -s localhost:$(KDPAY_RASA_PORT)/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"忘记密码怎么办\"}'"; \
+	echo "Open http://localhost:$(KDPAY_RASA_PORT)/ (demo help center with the chat widget), or"; \
+	echo "  curl -s localhost:$(KDPAY_RASA_PORT)/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"忘记密码怎么办\"}'"; \
 	$(BIN)/rasa run --model $(MODEL) --port $(KDPAY_RASA_PORT) \
 		--credentials credentials.yml --endpoints endpoints.yml
 
@@ -75,7 +84,7 @@ story-test: $(MODEL)
 	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out var/results/stories
 
-pytest: $(MODEL)
+pytest: $(MODEL) browser
 	$(BIN)/pytest
 
 test: validate story-test pytest
