@@ -1,10 +1,12 @@
 """What every action needs from the conversation: its language and our phrases."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.conversation import conversation_language
 from bot.faq import load_action_labels
@@ -30,3 +32,17 @@ class Reply:
         """Buttons for things the bot can do next (labels from faq/actions.yml)."""
         labels = load_action_labels()
         return [{"title": labels[i][self.language], "payload": f"/{i}"} for i in intents]
+
+
+class AskWithPhrase(Action, ABC):
+    """A form question that is one phrase (the `action_ask_<slot>` Rasa calls)."""
+
+    phrase_key: str
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Rasa's name for this question: action_ask_<slot>."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        Reply(dispatcher, tracker).say(self.phrase_key)
+        return []

@@ -1,17 +1,16 @@
 """Opening a dispute: transaction, reason, evidence, confirmation."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import Reply
+from actions.conversation import AskWithPhrase, Reply
 from actions.ticket_requests import (
-    DISPUTE, MAX_EVIDENCE_CHARS, MIN_EVIDENCE_CHARS, SubmitTicketRequest, ValidateTicketForm,
+    DISPUTE, MAX_EVIDENCE_CHARS, MIN_EVIDENCE_CHARS, AskReason, SubmitTicketRequest, ValidateTicketForm,
 )
-from bot.reasons import reason_payload
 
 
 class ValidateDisputeForm(ValidateTicketForm):
@@ -38,26 +37,18 @@ class ValidateDisputeForm(ValidateTicketForm):
         return {"evidence": text}
 
 
-class ActionAskDisputeReason(Action):
+class ActionAskDisputeReason(AskReason):
+    request = DISPUTE
+
     def name(self) -> Text:
         return "action_ask_dispute_reason"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        reply = Reply(dispatcher, tracker)
-        reply.say("ask_dispute_reason", buttons=[
-            {"title": reply.text(f"reason_{code}"), "payload": reason_payload(DISPUTE.reason_slot, code)}
-            for code in DISPUTE.reasons
-        ])
-        return []
 
+class ActionAskEvidence(AskWithPhrase):
+    phrase_key = "ask_evidence"
 
-class ActionAskEvidence(Action):
     def name(self) -> Text:
         return "action_ask_evidence"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        Reply(dispatcher, tracker).say("ask_evidence")
-        return []
 
 
 class ActionOpenDispute(SubmitTicketRequest):

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend import BackendUnavailable, backend, now
-from actions.conversation import HANDOFF, Reply
+from actions.conversation import HANDOFF, AskWithPhrase, Reply
 from bot.backend.errors import VerificationLocked
 from bot.backend.verification import CODE_TTL, check_code, start_verification
 from bot.identity import VERIFIED_CUSTOMER_KEY
@@ -55,22 +55,18 @@ class ActionIdentifyCustomer(Action):
         return events
 
 
-class ActionAskContact(Action):
+class ActionAskContact(AskWithPhrase):
+    phrase_key = "ask_contact"
+
     def name(self) -> Text:
         return "action_ask_contact"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        Reply(dispatcher, tracker).say("ask_contact")
-        return []
 
+class ActionAskOtpCode(AskWithPhrase):
+    phrase_key = "ask_otp_code"
 
-class ActionAskOtpCode(Action):
     def name(self) -> Text:
         return "action_ask_otp_code"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        Reply(dispatcher, tracker).say("ask_otp_code")
-        return []
 
 
 def _contact_in(tracker: Tracker) -> Optional[str]:

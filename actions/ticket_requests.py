@@ -29,7 +29,7 @@ from bot.backend.refunds import REFUND_REASONS, refund_eligibility, request_refu
 from bot.backend.tickets import TicketView
 from bot.backend.transaction_search import find_transactions
 from bot.backend.transactions import TransactionView, get_transaction, recent_transactions
-from bot.reasons import DISPUTE_REASON_ENTITY, REFUND_REASON_ENTITY, reason_from_text
+from bot.reasons import DISPUTE_REASON_ENTITY, REFUND_REASON_ENTITY, reason_from_text, reason_payload
 
 ALREADY_OPEN = "already_open"
 BACKEND_DOWN = "backend_unavailable"
@@ -192,6 +192,24 @@ class ActionAskTransactionId(Action):
             offered = []
         buttons = [{"title": describe(t, reply), "payload": t.public_id} for t in offered]
         reply.say("ask_transaction" if offered else "ask_transaction_none", buttons=buttons)
+        return []
+
+
+class AskReason(Action, ABC):
+    """The reasons of one kind of request, as buttons (typed reasons work too)."""
+
+    request: TicketRequest
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Rasa's name for this question: action_ask_<reason slot>."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        reply = Reply(dispatcher, tracker)
+        reply.say(f"ask_{self.request.reason_slot}", buttons=[
+            {"title": reply.text(f"reason_{code}"), "payload": reason_payload(self.request.reason_slot, code)}
+            for code in self.request.reasons
+        ])
         return []
 
 

@@ -67,3 +67,15 @@ def test_a_miss_after_an_understood_message_asks_did_you_mean_again():
     ]
     [message] = run(events)
     assert "Did you mean" in message["text"]
+
+
+def test_the_action_server_has_exactly_the_domains_custom_actions():
+    from pathlib import Path
+
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text(encoding="utf-8"))
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert sorted(executor.actions) == sorted(domain["actions"])
