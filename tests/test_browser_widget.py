@@ -124,3 +124,14 @@ def test_keyboard_only_and_screen_reader_hooks(page: Page):
     page.keyboard.press("Escape")
     expect(page.locator("#kdpay-panel")).to_be_hidden()
     assert page.evaluate("document.activeElement.id") == "kdpay-launcher"
+
+
+def test_replies_that_arrive_while_the_panel_is_closed_show_an_unread_badge(page: Page):
+    open_chat(page)
+    ask(page, "退款政策是什么")
+    page.keyboard.press("Escape")
+    expect(page.locator("#kdpay-panel")).to_be_hidden()
+    expect(page.locator("#kdpay-badge")).to_be_visible(timeout=20_000)
+    assert int(page.inner_text("#kdpay-badge")) >= 1
+    page.click("#kdpay-launcher")
+    expect(page.locator("#kdpay-badge")).to_be_hidden()
