@@ -20,12 +20,13 @@ export KDPAY_ACTIONS_PORT ?= 5055
 TRAINING_INPUTS := config.yml domain.yml data/faq_responses.yml \
 	$(wildcard data/*.yml data/nlu/*.yml bot/nlu/*.py bot/nlu/jieba_dict/*) bot/entities.py
 
-.PHONY: help install faq train db browser run shell test validate story-test pytest clean
+.PHONY: help install faq train db browser run shell telegram-dev test validate story-test pytest clean
 
 help:
 	@echo "make run    set up (virtualenv, model) and start the bot on http://localhost:$(KDPAY_RASA_PORT)"
 	@echo "make test   run every test"
 	@echo "make shell  chat with the bot in the terminal"
+	@echo "make telegram-dev  run the bot for Telegram by polling (needs KDPAY_TELEGRAM_TOKEN)"
 
 $(VENV)/.installed: requirements.lock pyproject.toml .python-version
 	@test -n "$(PYTHON_BIN)" || { echo "Python $(PY_VERSION) is missing: pyenv install $(PY_VERSION)"; exit 1; }
@@ -75,6 +76,18 @@ shell: $(MODEL) db
 	@$(BIN)/rasa run actions --actions actions --port $(KDPAY_ACTIONS_PORT) >/dev/null 2>&1 & actions=$$!; \
 	trap "kill $$actions 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+
+# Telegram without a public HTTPS address: the servers as in `make run`, plus a
+# poller that fetches updates and posts them to the server's webhook route
+# (channels/telegram_polling.py). A webhook secret is made up if none is set.
+telegram-dev: $(MODEL) db
+	@test -n "$$KDPAY_TELEGRAM_TOKEN" || { echo "Set KDPAY_TELEGRAM_TOKEN (from @BotFather) first."; exit 1; }
+	@export KDPAY_TELEGRAM_WEBHOOK_SECRET="$${KDPAY_TELEGRAM_WEBHOOK_SECRET:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')}"; \
+	$(BIN)/rasa run actions --actions actions --port $(KDPAY_ACTIONS_PORT) & actions=$$!; \
+	$(BIN)/python -m channels.telegram_bot poll & poller=$$!; \
+	trap "kill $$actions $$poller 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/rasa run --model $(MODEL) --port $(KDPAY_RASA_PORT) \
+		--credentials credentials.yml --endpoints endpoints.yml
 
 validate: data/faq_responses.yml | install
 	$(BIN)/python -m bot.faq --check

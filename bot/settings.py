@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import List
 
-from pydantic import BaseSettings, Field
+from pydantic import BaseSettings, Field, SecretStr
 
 PRODUCTION = "production"
 
@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     )
     web_messages_per_minute_per_session: int = Field(20, description="Web chat rate limit per session")
     web_messages_per_minute_per_address: int = Field(60, description="Web chat rate limit per client address")
+    telegram_token: SecretStr = Field(SecretStr(""), description="Telegram bot token; unset: no Telegram channel")
+    telegram_webhook_secret: SecretStr = Field(
+        SecretStr(""), description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token"
+    )
+    telegram_api_url: str = Field("https://api.telegram.org", description="Telegram Bot API server (tests: a fake)")
 
     class Config:
         env_prefix = "KDPAY_"

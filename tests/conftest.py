@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 import pytest
 import requests
@@ -65,12 +65,13 @@ def parse(agent):
 
 
 TOKEN_SECRET = "e2e-customer-token-secret-0123456789abcdef"
+TELEGRAM_WEBHOOK_SECRET = "e2e-telegram-webhook-secret_0123456789"
 
 
 class RunningBot:
     """A real action server and Rasa server with a fresh demo database, started for the tests."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.rasa_port, self.actions_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
         self.database_url = f"sqlite:///{tmp / 'kdpay.db'}"
@@ -81,6 +82,7 @@ class RunningBot:
             "KDPAY_ACTIONS_PORT": str(self.actions_port),
             "KDPAY_DATABASE_URL": self.database_url,
             "KDPAY_CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
+            **(extra_env or {}),
         }
         subprocess.run([str(BIN / "python"), "-m", "bot.backend.demo_data"], cwd=PROJECT_DIR, env=env,
                        check=True, stdout=subprocess.DEVNULL)
@@ -124,7 +126,24 @@ class RunningBot:
 
 
 @pytest.fixture(scope="session")
-def bot(model_path: Path, tmp_path_factory) -> Iterator[RunningBot]:
-    running = RunningBot(tmp_path_factory.mktemp("servers"))
+def fake_telegram():
+    """The fake Telegram Bot API the running bot's Telegram channel talks to."""
+    from fake_telegram import FakeTelegram
+
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def bot(model_path: Path, tmp_path_factory, fake_telegram) -> Iterator[RunningBot]:
+    from fake_telegram import TOKEN
+
+    telegram = {
+        "KDPAY_TELEGRAM_TOKEN": TOKEN,
+        "KDPAY_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_WEBHOOK_SECRET,
+        "KDPAY_TELEGRAM_API_URL": fake_telegram.url,
+    }
+    running = RunningBot(tmp_path_factory.mktemp("servers"), telegram)
     yield running
     running.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from sqlalchemy import (
-    CHAR, JSON, Boolean, CheckConstraint, Column, ForeignKey, Integer, MetaData,
+    CHAR, JSON, BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Integer, MetaData,
     String, Text,
 )
 from sqlalchemy.orm import declarative_base, declared_attr
@@ -180,3 +180,14 @@ class AuditEvent(Base):
     kind = Column(String(64), nullable=False, index=True)
     detail = Column(JSON, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
+
+
+class TelegramLink(Base):
+    """A Telegram user verified as a customer: remembered until they /unlink."""
+
+    __tablename__ = "telegram_links"
+
+    id = Column(Integer, primary_key=True)
+    telegram_user_id = Column(BigInteger, nullable=False, unique=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    linked_at = Column(UTCDateTime, nullable=False)
