@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.ext import (
-    AIORateLimiter, Application, CallbackQueryHandler, CommandHandler, ContextTypes,
+    Application, CallbackQueryHandler, CommandHandler, ContextTypes,
     MessageHandler, filters,
 )
 
@@ -49,6 +49,7 @@ from bot.phrases import phrase
 from bot.settings import Settings, get_settings
 from channels.gate import allowed_payloads, screen
 from channels.telegram_payloads import CallbackPayloads
+from channels.telegram_rate_limit import PerChatRateLimiter
 from channels.telegram_text import split_text
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def build_application(settings: Settings) -> Application:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .updater(None)
-        .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
+        .rate_limiter(PerChatRateLimiter(max_retries=SEND_RETRIES))
         .build()
     )
 

@@ -64,7 +64,10 @@ def test_faq_answers_in_english_and_chinese_with_buttons_as_inline_keyboards(bot
 def test_start_shows_the_topic_menu_and_a_button_press_is_answered_and_processed(bot, fake_telegram):
     user = new_user()
     post(bot, message_update(user, "/start", language="en"))
-    sent = wait_for_text(fake_telegram, user, "KDPay Assist")
+    wait_for_text(fake_telegram, user, "KDPay Assist")
+    # The menu is the greeting's second message (sent a second later: 1 message/s per chat).
+    fake_telegram.wait_for(lambda: any("/faq/contact_channels" in callback_data(m) for m in fake_telegram.sent(user)), 20)
+    sent = fake_telegram.sent(user)
     menu = next(m for m in sent if "/faq/contact_channels" in callback_data(m))
     press = callback_update(user, "/faq/contact_channels")
     post(bot, press)

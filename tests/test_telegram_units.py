@@ -131,3 +131,30 @@ def test_without_a_token_the_server_starts_and_the_webhook_answers_503():
 
     status, health, channel = asyncio.run(scenario())
     assert status == 503 and health == {"status": "inactive"} and channel.application is None
+
+
+def test_replies_to_one_private_chat_are_spread_to_one_a_second():
+    import asyncio
+    import time
+
+    from channels.telegram_rate_limit import PerChatRateLimiter
+
+    async def scenario():
+        limiter = PerChatRateLimiter(per_chat=1.0)
+        sent = []
+
+        async def send(chat_id):
+            sent.append((chat_id, time.monotonic()))
+            return True
+
+        await asyncio.gather(*[
+            limiter.process_request(send, (chat,), {}, "sendMessage", {"chat_id": chat}, None)
+            for chat in (42, 42, 42, 7)
+        ])
+        return sent
+
+    sent = asyncio.run(scenario())
+    times = [t for chat, t in sent if chat == 42]
+    assert len(times) == 3 and min(b - a for a, b in zip(times, times[1:])) >= 0.9
+    other = [t for chat, t in sent if chat == 7]
+    assert other[0] - min(times) < 0.5  # another chat is not held up
