@@ -256,3 +256,24 @@ def test_cleared_slots_are_not_validated_as_answers(database):
     for form, slot in ((ValidateVerifyForm(), "contact"), (ValidateVerifyForm(), "otp_code"), (ValidateDisputeForm(), "transaction_id")):
         result, messages = validate(form, slot, None, tracker("I want a refund please", slots=verified()))
         assert result == {slot: None} and messages == []
+
+
+@pytest.fixture
+def database_down(monkeypatch):
+    """A database URL nothing listens on: every backend call fails to connect."""
+    monkeypatch.setenv("KDPAY_DATABASE_URL", "postgresql://kdpay@127.0.0.1:9/kdpay?connect_timeout=2")
+    actions_backend.engine.cache_clear()
+    yield
+    actions_backend.engine.cache_clear()
+
+
+def test_an_unreachable_database_gets_an_apology_and_an_agent_offer(database_down):
+    _, messages = run(ActionSendResetLink(), tracker("reset my password", slots=verified()))
+    assert "can't reach our systems" in said(messages) and "nothing was changed" in said(messages)
+    assert messages[0]["buttons"][0]["payload"] == "/human_handoff"
+    result, _ = validate(ValidateRefundForm(), "transaction_id", "T20261102-0001", tracker("T20261102-0001", slots=verified()))
+    assert result == {"transaction_id": "T20261102-0001", "refusal": "backend_unavailable"}
+    _, messages = run(ActionRequestRefund(), tracker("", slots=verified(transaction_id="T20261102-0001", refusal="backend_unavailable")))
+    assert "can't reach our systems" in said(messages)
+    _, messages = run(ActionLockAccount(), tracker("lock my account", slots=verified()))
+    assert "can't reach our systems" in said(messages)
