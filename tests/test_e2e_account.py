@@ -95,3 +95,14 @@ def test_card_numbers_passwords_and_stray_codes_are_never_echoed(bot):
     reply = texts(bot.say(me, "我的密码是hunter2"))
     assert "密码" in reply and "hunter2" not in reply
     assert "one-time codes" in texts(bot.say(me, "my code is 123456"))
+
+
+def test_server_logs_hold_no_email_phone_or_card_number(bot):
+    me = sender()
+    bot.say(me, "I want to lock my account")
+    bot.say(me, "my email is lin@example.com")
+    bot.say(me, "and my phone is 13800138000")
+    bot.say(sender(), "card 4111 1111 1111 1111")
+    logs = "".join(path.read_text(errors="replace") for path in bot.logs.glob("*.log"))
+    for secret in ("lin@example.com", "13800138000", "4111 1111 1111 1111", "4111111111111111"):
+        assert secret not in logs
