@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -9,10 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.conversation import conversation_language
-from bot.faq import load_action_labels
+from bot.faq import Bilingual, load_action_labels
 from bot.phrases import phrase
 
 HANDOFF = "human_handoff"
+
+
+@lru_cache(maxsize=1)
+def _action_labels() -> Dict[str, Bilingual]:
+    """Read once per action-server process (the labels are data that ships with it)."""
+    return load_action_labels()
 
 
 class Reply:
@@ -30,7 +37,7 @@ class Reply:
 
     def offer(self, *intents: str) -> List[Dict[str, str]]:
         """Buttons for things the bot can do next (labels from faq/actions.yml)."""
-        labels = load_action_labels()
+        labels = _action_labels()
         return [{"title": labels[i][self.language], "payload": f"/{i}"} for i in intents]
 
 
