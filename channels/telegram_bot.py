@@ -31,7 +31,6 @@ from rasa.shared.core.events import Event, SlotSet
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.ext import (
@@ -40,7 +39,7 @@ from telegram.ext import (
 )
 
 from bot.backend import telegram_links
-from bot.backend.db import database_url, make_engine, session_scope
+from bot.backend.db import transaction
 from bot.conversation import LANGUAGE_SLOT
 from bot.identity import VERIFIED_CUSTOMER_KEY
 from bot.language import DEFAULT_LANGUAGE, normalise_language
@@ -165,7 +164,6 @@ class TelegramInput(InputChannel):
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self._chat_locks: "weakref.WeakValueDictionary[int, asyncio.Lock]" = weakref.WeakValueDictionary()
         self._tasks: Set["asyncio.Task[None]"] = set()
-        self._engine: Optional[Engine] = None
         self._payloads_domain: Optional[int] = None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -228,8 +226,6 @@ class TelegramInput(InputChannel):
             await self.application.stop()
             await self.application.shutdown()
             self.application = None
-        if self._engine is not None:
-            self._engine.dispose()
 
     def _add_handlers(self, application: Application) -> None:
         private, new = filters.ChatType.PRIVATE, filters.UpdateType.MESSAGE
@@ -383,11 +379,9 @@ class TelegramInput(InputChannel):
 
     async def _in_database(self, function: Callable[..., Any], *arguments: Any) -> Any:
         """Run a backend function in one transaction, off the event loop."""
-        if self._engine is None:
-            self._engine = make_engine(database_url())
 
         def run() -> Any:
-            with session_scope(self._engine) as session:
+            with transaction() as session:
                 return function(session, *arguments)
 
         return await asyncio.to_thread(run)

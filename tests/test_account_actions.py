@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend as actions_backend
+from bot.backend.db import default_engine
 from actions.account import ActionCheckStatus, ActionLockAccount, ActionSendResetLink
 from actions.disputes import ActionOpenDispute, ValidateDisputeForm
 from actions.identity import ActionIdentifyCustomer, ValidateVerifyForm
@@ -29,14 +30,14 @@ LIN, ALEX = "C-1001", "C-1002"
 def database(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'kdpay.db'}"
     monkeypatch.setenv("KDPAY_DATABASE_URL", url)
-    actions_backend.engine.cache_clear()
+    default_engine.cache_clear()
     migrate(url)
     engine = make_engine(url)
     with session_scope(engine) as session:
         seed(session, actions_backend.now())
     yield engine
     engine.dispose()
-    actions_backend.engine.cache_clear()
+    default_engine.cache_clear()
 
 
 def tracker(text: str = "", slots: Optional[Dict[str, Any]] = None, intent: str = "inform",
@@ -262,9 +263,9 @@ def test_cleared_slots_are_not_validated_as_answers(database):
 def database_down(monkeypatch):
     """A database URL nothing listens on: every backend call fails to connect."""
     monkeypatch.setenv("KDPAY_DATABASE_URL", "postgresql://kdpay@127.0.0.1:9/kdpay?connect_timeout=2")
-    actions_backend.engine.cache_clear()
+    default_engine.cache_clear()
     yield
-    actions_backend.engine.cache_clear()
+    default_engine.cache_clear()
 
 
 def test_an_unreachable_database_gets_an_apology_and_an_agent_offer(database_down):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
@@ -62,6 +63,19 @@ def _begin_immediate(connection: Connection) -> None:
     # Take the write lock up front: a deferred transaction that reads first
     # and writes later fails with "database is locked" under concurrency.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@lru_cache(maxsize=1)
+def default_engine() -> Engine:
+    """The engine for KDPAY_DATABASE_URL, one per process (actions and channels share it)."""
+    return make_engine(database_url())
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One database transaction on the default engine: all of a request's writes, or none."""
+    with session_scope(default_engine()) as session:
+        yield session
 
 
 @contextmanager
