@@ -46,6 +46,7 @@ from bot.language import DEFAULT_LANGUAGE, normalise_language
 from bot.payloads import action_payloads
 from bot.phrases import phrase
 from bot.settings import Settings, get_settings
+from channels.conversations import append_events
 from channels.gate import allowed_payloads, screen
 from channels.telegram_payloads import CallbackPayloads
 from channels.telegram_rate_limit import PerChatRateLimiter
@@ -355,13 +356,7 @@ class TelegramInput(InputChannel):
                 logger.warning("Could not link a Telegram user (%s).", type(error).__name__)
 
     async def _append_events(self, update: Update, events: List[Event]) -> None:
-        agent = self._agent()
-        sender = f"{SENDER_PREFIX}{update.effective_user.id}"
-        async with agent.lock_store.lock(sender):
-            tracker = await agent.tracker_store.get_or_create_tracker(sender)
-            for event in events:
-                tracker.update(event)
-            await agent.tracker_store.save(tracker)
+        await append_events(self._agent(), f"{SENDER_PREFIX}{update.effective_user.id}", events)
 
     async def _reply(self, update: Update, text: str) -> None:
         await TelegramOutput(self.application.bot, update.effective_chat.id, self.payloads).send_text_message(

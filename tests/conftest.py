@@ -82,6 +82,7 @@ class RunningBot:
             "KDPAY_ACTIONS_PORT": str(self.actions_port),
             "KDPAY_DATABASE_URL": self.database_url,
             "KDPAY_CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
+            "KDPAY_SUPPORT_HOURS": "mon-sun 00:00-24:00",  # agents always on duty in tests
             **(extra_env or {}),
         }
         subprocess.run([str(BIN / "python"), "-m", "bot.backend.demo_data"], cwd=PROJECT_DIR, env=env,

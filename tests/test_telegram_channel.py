@@ -85,8 +85,7 @@ def test_help_lang_and_human_commands(bot, fake_telegram):
     post(bot, message_update(user, "/lang en"))
     wait_for_text(fake_telegram, user, "answer in English")
     post(bot, message_update(user, "/human"))
-    sent = wait_for_text(fake_telegram, user, "agent")
-    assert "/faq/contact_channels" in callback_data(sent[-1])
+    wait_for_text(fake_telegram, user, "in the queue")
 
 
 def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(bot, fake_telegram):

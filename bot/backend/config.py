@@ -6,6 +6,7 @@ without a restart (tests change it; so may an operator).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Optional
 
 from pydantic import BaseSettings, Field
@@ -37,6 +38,16 @@ class BackendSettings(BaseSettings):
     web_base_url: str = Field(
         "www.kdpay.example", description="Host (or https:// URL) of KDPay's website"
     )
+    support_hours: str = Field(
+        "mon-sun 09:00-21:00",
+        description='When agents answer, e.g. "mon-fri 09:00-18:00; sat 10:00-16:00"',
+    )
+    support_timezone: str = Field(
+        "Asia/Shanghai", description="IANA time zone of support_hours"
+    )
+    handoff_max_wait_minutes: int = Field(
+        10, ge=1, description="A queued handoff no agent claims within this long becomes a ticket"
+    )
 
     class Config:
         env_prefix = "KDPAY_"
@@ -64,3 +75,7 @@ def web_base_url() -> str:
     """KDPay's website as an https URL without a trailing slash."""
     base = backend_settings().web_base_url.strip().rstrip("/")
     return base if base.startswith(("https://", "http://")) else f"https://{base}"
+
+
+def handoff_max_wait() -> timedelta:
+    return timedelta(minutes=backend_settings().handoff_max_wait_minutes)

@@ -52,3 +52,39 @@ class VerificationLocked(BackendError):
 
 class AccountLocked(BackendError):
     """The customer locked the account; support unlocks it after verifying identity."""
+
+
+class SignInLocked(BackendError):
+    """Too many failed agent sign-ins for this login; none is checked before `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"sign-in locked until {until.isoformat()}")
+        self.until = until
+
+
+class WeakPassword(BackendError, ValueError):
+    """An agent password that does not meet the rules; the message says which."""
+
+
+class LoginTaken(BackendError):
+    """Another agent already has this login."""
+
+
+class AlreadyClaimed(BackendError):
+    """Another agent claimed the handoff first."""
+
+
+class NotYourConversation(BackendError):
+    """The handoff is not claimed by this agent (claimed by another, or no longer open)."""
+
+
+class HandoffClosed(BackendError):
+    """The handoff is resolved, expired or abandoned: nothing more can be done with it."""
+
+
+class RatingNotAccepted(BackendError):
+    """A rating is taken once, and only after the agent resolved the handoff."""
+
+
+class InvalidSchedule(BackendError, ValueError):
+    """KDPAY_SUPPORT_HOURS or KDPAY_SUPPORT_TIMEZONE cannot be understood."""

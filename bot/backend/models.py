@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from sqlalchemy import (
-    CHAR, JSON, BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Integer, MetaData,
+    CHAR, JSON, BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData,
     String, Text,
 )
 from sqlalchemy.orm import declarative_base, declared_attr
@@ -36,6 +36,10 @@ DISPUTE_REASONS = ("unauthorised", "not_received", "not_as_described", "charged_
 REFUND_REASONS = ("not_received", "wrong_amount", "cancelled_order", "other")
 CHANNELS = ("email", "sms")
 MAX_DESCRIPTION_CHARS = 2000
+HANDOFF_CHANNELS = ("web", "telegram", "rest")
+HANDOFF_REASONS = ("customer_request", "low_confidence", "account_locked", "refusal_contested")
+HANDOFF_STATUSES = ("queued", "claimed", "resolved", "expired", "abandoned")
+ACTIVE_HANDOFF_STATUSES = ("queued", "claimed")
 
 
 def _one_of(column: str, values: Tuple[str, ...]) -> str:
@@ -191,3 +195,88 @@ class TelegramLink(Base):
     telegram_user_id = Column(BigInteger, nullable=False, unique=True)
     customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
     linked_at = Column(UTCDateTime, nullable=False)
+
+
+class Agent(Base):
+    """A support agent who signs in to the console; the password is an argon2id hash."""
+
+    __tablename__ = "agents"
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(12), nullable=True, unique=True)  # AGT-000001, set right after insert
+    login = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(100), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class AgentSession(Base):
+    """A console sign-in: only a keyed hash of the token is stored."""
+
+    __tablename__ = "agent_sessions"
+
+    id = Column(Integer, primary_key=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False, index=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+    revoked_at = Column(UTCDateTime, nullable=True)
+
+
+class AgentSignInThrottle(Base):
+    """Failed sign-ins per login (known or not, keyed hash), so guessing is slowed down."""
+
+    __tablename__ = "agent_sign_in_throttles"
+
+    id = Column(Integer, primary_key=True)
+    login_hash = Column(String(64), nullable=False, unique=True)
+    failed_attempts = Column(Integer, nullable=False, default=0)
+    window_started_at = Column(UTCDateTime, nullable=True)
+    locked_until = Column(UTCDateTime, nullable=True)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+
+class Handoff(Base):
+    """A conversation handed to a human agent.
+
+    `active_key` is the sender id while the handoff is queued or claimed and
+    NULL afterwards; its UNIQUE constraint keeps one open handoff per
+    conversation. `ticket_number` is set when the handoff is left as a
+    follow-up ticket (no agent in time, or out of hours).
+    """
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        CheckConstraint(_one_of("channel", HANDOFF_CHANNELS), name="channel"),
+        CheckConstraint(_one_of("language", LANGUAGES), name="language"),
+        CheckConstraint(_one_of("reason", HANDOFF_REASONS), name="reason"),
+        CheckConstraint(_one_of("status", HANDOFF_STATUSES), name="status"),
+        CheckConstraint(
+            f"({_one_of('status', ACTIVE_HANDOFF_STATUSES)}) = (active_key IS NOT NULL)",
+            name="active_key_while_active",
+        ),
+        CheckConstraint("active_key IS NULL OR active_key = sender_id", name="active_key_is_sender"),
+        CheckConstraint("status <> 'claimed' OR agent_id IS NOT NULL", name="claimed_has_agent"),
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5 AND status = 'resolved')", name="rating"),
+        Index("ix_handoffs_status_queued_at", "status", "queued_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(12), nullable=True, unique=True)  # HND-000001, set right after insert
+    sender_id = Column(String(255), nullable=False, index=True)
+    active_key = Column(String(255), nullable=True, unique=True)
+    channel = Column(String(16), nullable=False)
+    language = Column(String(2), nullable=False)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=True, index=True)
+    reason = Column(String(32), nullable=False)
+    summary = Column(Text, nullable=False, default="")
+    status = Column(String(16), nullable=False, default="queued")
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True, index=True)
+    queued_at = Column(UTCDateTime, nullable=False)
+    claimed_at = Column(UTCDateTime, nullable=True)
+    resolved_at = Column(UTCDateTime, nullable=True)
+    closed_at = Column(UTCDateTime, nullable=True)  # resolved, expired or abandoned
+    rating = Column(Integer, nullable=True)
+    rated_at = Column(UTCDateTime, nullable=True)
+    ticket_number = Column(String(12), nullable=True, unique=True)
