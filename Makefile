@@ -20,12 +20,13 @@ export KDPAY_ACTIONS_PORT ?= 5055
 TRAINING_INPUTS := config.yml domain.yml data/faq_responses.yml \
 	$(wildcard data/*.yml data/nlu/*.yml bot/nlu/*.py bot/nlu/jieba_dict/*) bot/entities.py
 
-.PHONY: help install faq train db browser run shell telegram-dev test validate story-test pytest clean
+.PHONY: help install faq train db agent browser run shell telegram-dev test validate story-test pytest clean
 
 help:
 	@echo "make run    set up (virtualenv, model) and start the bot on http://localhost:$(KDPAY_RASA_PORT)"
 	@echo "make test   run every test"
 	@echo "make shell  chat with the bot in the terminal"
+	@echo "make agent LOGIN=mei NAME=\"Mei Chen\"  create a support agent for the console"
 	@echo "make telegram-dev  run the bot for Telegram by polling (needs KDPAY_TELEGRAM_TOKEN)"
 
 $(VENV)/.installed: requirements.lock pyproject.toml .python-version
@@ -61,6 +62,13 @@ browser:
 # and adds the demo customers; safe to run again.
 db: install
 	$(BIN)/python -m bot.backend.demo_data
+
+# A support agent for the console at /webhooks/agent/:
+#   make agent LOGIN=mei NAME="Mei Chen"
+# The password comes from KDPAY_AGENT_PASSWORD, or is asked for (twice).
+agent: db
+	@test -n "$(LOGIN)" -a -n "$(NAME)" || { echo 'usage: make agent LOGIN=mei NAME="Mei Chen"'; exit 2; }
+	$(BIN)/python -m bot.backend.agents create $(LOGIN) "$(NAME)"
 
 run: $(MODEL) db
 	@mkdir -p var

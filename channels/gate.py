@@ -5,7 +5,7 @@ bot did not ask for are answered by the channel itself: nothing is parsed or
 stored. Typed "/" commands lose their power (bot/message_checks.py), the
 metadata's customer token is checked and replaced by a trusted customer id
 (bot/identity.py), and a customer waiting for an agent can return to the bot
-(channels/handoff.py).
+(channels/handoff.py), and the rating after a handoff is stored there too.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from bot.payloads import action_payloads, button_payloads
 from bot.phrases import phrase
 from bot.sensitive import find_secret, looks_like_code
 from bot.settings import get_settings
-from channels.handoff import back_to_bot_reply
+from channels.handoff import back_to_bot_reply, rating_reply
 
 CODE_SLOT = "otp_code"
 _PHRASE_FOR_VERDICT = {Verdict.EMPTY: "empty_message", Verdict.TOO_LONG: "message_too_long"}
@@ -48,6 +48,9 @@ async def screen(agent: Agent, sender: str, text: Optional[str], metadata: Optio
     secret = find_secret(checked.text, expecting_code)
     if secret is not None:
         return Screened(reply=[{"text": phrase(f"secret_{secret.value}", language)}])
+    rated = await rating_reply(sender, checked.text)
+    if rated is not None:
+        return Screened(reply=rated)
     resumed = await back_to_bot_reply(agent, sender, checked.text)
     if resumed is not None:
         return Screened(reply=resumed)

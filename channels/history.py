@@ -1,7 +1,8 @@
 """The visible messages of a conversation, for a widget that reloads.
 
 Built from the tracker's events (the one record of the conversation): what
-the customer typed, and what the bot (or, later, an agent) said. A button
+the customer typed, and what the bot or an agent said (an agent's
+reply is a bot event whose metadata names the agent). A button
 click shows as the button's title, not its payload.
 """
 from __future__ import annotations
@@ -22,6 +23,9 @@ def visible_messages(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
             buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in data.get("buttons") or []]
             offered = {b["payload"]: b["title"] for b in buttons} or offered
             message = {"sender": "bot", "text": event.get("text") or "", "timestamp": event.get("timestamp")}
+            agent_name = (event.get("metadata") or {}).get("agent_name")
+            if agent_name:  # an agent's reply (channels/agent_console.py)
+                message.update(sender="agent", agent_name=str(agent_name))
             if buttons:
                 message["quick_replies"] = buttons
             messages.append(message)

@@ -46,6 +46,7 @@ from bot.language import DEFAULT_LANGUAGE, normalise_language
 from bot.payloads import action_payloads
 from bot.phrases import phrase
 from bot.settings import Settings, get_settings
+from channels import outbound
 from channels.conversations import append_events
 from channels.gate import allowed_payloads, screen
 from channels.telegram_payloads import CallbackPayloads
@@ -216,17 +217,35 @@ class TelegramInput(InputChannel):
             logger.error("The Telegram channel could not start (%s): it stays off.", type(error).__name__)
             return
         self.application, self.ready = application, True
+        outbound.register(self.name(), self.deliver, self.typing)
         logger.info("Telegram channel ready as @%s.", application.bot.username)
 
     async def stop(self) -> None:
         """Let running updates finish, then shut PTB down."""
         self.ready = False
+        outbound.unregister(self.name())
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=10)
         if self.application is not None:
             await self.application.stop()
             await self.application.shutdown()
             self.application = None
+
+    async def deliver(self, sender_id: str, message: Dict[str, Any]) -> None:
+        """A message outside a turn (channels/outbound.py): an agent's is prefixed with their name."""
+        text = str(message.get("text") or "")
+        if message.get("sender") == "agent":
+            text = f"{message.get('agent_name') or 'Agent'}: {text}"
+        output = TelegramOutput(self.application.bot, _chat_id(sender_id), self.payloads)
+        buttons = message.get("quick_replies") or []
+        if buttons:
+            await output.send_text_with_buttons(sender_id, text, buttons)
+        else:
+            await output.send_text_message(sender_id, text)
+
+    async def typing(self, sender_id: str, on: bool) -> None:
+        if on:
+            await self.application.bot.send_chat_action(_chat_id(sender_id), ChatAction.TYPING)
 
     def _add_handlers(self, application: Application) -> None:
         private, new = filters.ChatType.PRIVATE, filters.UpdateType.MESSAGE
@@ -384,6 +403,13 @@ class TelegramInput(InputChannel):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _chat_id(sender_id: str) -> int:
+    """The private chat of a sender id "tg-<user id>" (a private chat's id is the user's)."""
+    if not sender_id.startswith(SENDER_PREFIX):
+        raise ValueError("not a Telegram sender id")
+    return int(sender_id[len(SENDER_PREFIX):])
 
 
 # Command line ------------------------------------------------------------

@@ -33,6 +33,7 @@ from bot.settings import get_settings
 from bot.web_sessions import is_issued, new_session_id
 from channels.demo import demo_routes
 from channels.gate import screen
+from channels import outbound
 from channels.history import visible_messages
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,14 @@ class WebChatInput(InputChannel):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self._origin_allowed)
         webhook = _WebBlueprint(sio, self.socketio_path, "kdpay_web", __name__)
         output = WebOutput(sio)
+
+        async def deliver(session_id: str, message: Dict[str, Any]) -> None:
+            await output._emit(session_id, message)
+
+        async def typing(session_id: str, on: bool) -> None:
+            await sio.emit("bot_typing", {"typing": on}, room=session_id)
+
+        outbound.register(self.name(), deliver, typing)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -21,3 +21,8 @@ def test_user_and_bot_messages_in_order_with_button_titles():
 def test_html_stays_text():
     events = [{"event": "user", "text": "<img src=x onerror=alert(1)>", "timestamp": 1}]
     assert visible_messages(events)[0]["text"] == "<img src=x onerror=alert(1)>"
+
+
+def test_an_agents_reply_is_marked_with_the_agents_name_and_metadata_stays_out():
+    events = [{"event": "bot", "text": "Hi, I'm Mei", "timestamp": 5, "metadata": {"agent_name": "Mei", "x": "secret"}}]
+    assert visible_messages(events) == [{"sender": "agent", "text": "Hi, I'm Mei", "timestamp": 5, "agent_name": "Mei"}]
