@@ -3,7 +3,8 @@
 The conversation is queued in the backend with what the agent needs (channel,
 language, customer, reason, a short summary) and paused in Rasa, so the bot
 stays silent while a person answers. Out of support hours the customer gets
-a follow-up ticket and the time they will hear back, and stays with the bot.
+a follow-up ticket and the time they will hear back, and stays with the bot;
+so do they when no agent has the console open.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions.backend import BackendUnavailable, backend, now
 from actions.conversation import Reply
 from actions.identity import verified_customer
+from bot.backend.agents import agents_online
 from bot.backend.business_hours import is_open, next_opening, support_schedule
 from bot.backend.handoffs import leave_ticket, position_in_queue, request_handoff
 
@@ -72,6 +74,10 @@ class ActionRequestHandoff(Action):
                     opening = next_opening(moment, schedule).astimezone(schedule.zone)
                     reply.say("handoff_out_of_hours", ticket=ticket.ticket_number or ticket.handoff_id,
                               opening=opening.strftime("%Y-%m-%d %H:%M"), zone=schedule.zone.key)
+                    return []
+                if handoff.created and agents_online(session, moment) == 0:
+                    ticket = leave_ticket(session, handoff.handoff_id, moment)
+                    reply.say("handoff_no_agents", ticket=ticket.ticket_number or ticket.handoff_id)
                     return []
                 position = position_in_queue(session, handoff.handoff_id)
         except BackendUnavailable:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 import os
 import socket
 import subprocess
@@ -83,10 +84,12 @@ class RunningBot:
             "KDPAY_DATABASE_URL": self.database_url,
             "KDPAY_CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
             "KDPAY_SUPPORT_HOURS": "mon-sun 00:00-24:00",  # agents always on duty in tests
+            "KDPAY_AGENT_PRESENCE_SECONDS": "86400",  # the on-duty agent below stays "online"
             **(extra_env or {}),
         }
         subprocess.run([str(BIN / "python"), "-m", "bot.backend.demo_data"], cwd=PROJECT_DIR, env=env,
                        check=True, stdout=subprocess.DEVNULL)
+        self._put_an_agent_on_duty()
         self.logs = tmp
         self.processes: List[subprocess.Popen] = []
         self._start(
@@ -100,6 +103,18 @@ class RunningBot:
              "--endpoints", "endpoints.yml"], env, "rasa.log",
         )
         wait_until_up(f"{self.url}/webhooks/rest/", self.processes[-1])
+
+    def _put_an_agent_on_duty(self) -> None:
+        """Handoffs queue only while an agent has the console open: one has, for the whole run."""
+        from bot.backend.agents import agent_for_session, create_agent, start_session
+        from bot.backend.db import make_engine, session_scope
+
+        now = datetime.now(timezone.utc)
+        engine = make_engine(self.database_url)
+        with session_scope(engine) as session:
+            agent = create_agent(session, "on-duty", "On Duty", "a long password for the tests", now)
+            agent_for_session(session, start_session(session, agent.agent_id, now), now)
+        engine.dispose()
 
     def _start(self, command: List[str], env: Dict[str, str], log: str) -> None:
         handle = (self.logs / log).open("w")

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionRequestHandoff, conversation_summary, handoff_reason
+from bot.backend.agents import agent_for_session, agents_online, create_agent, start_session
 from bot.backend.db import default_engine, migrate, session_scope
 from bot.backend.demo_data import seed
 from bot.backend.handoffs import open_handoff_for, queue
@@ -20,12 +21,15 @@ ALWAYS_OPEN = "mon-sun 00:00-24:00"
 
 @pytest.fixture
 def database(tmp_path, monkeypatch):
+    """The demo database with one agent at the console (online)."""
     url = f"sqlite:///{tmp_path / 'kdpay.db'}"
     monkeypatch.setenv("KDPAY_DATABASE_URL", url)
     default_engine.cache_clear()
     migrate(url)
     with session_scope(default_engine()) as session:
         seed(session, now())
+        agent = create_agent(session, "mei", "Mei", "a long enough password", now())
+        agent_for_session(session, start_session(session, agent.agent_id, now()), now())
     yield default_engine()
     default_engine.cache_clear()
 
@@ -69,6 +73,20 @@ def test_out_of_hours_leaves_a_ticket_and_stays_with_the_bot(database, monkeypat
     events, said = run(tracker())
     assert events == []
     assert "offline" in said and "HND-" in said
+    with session_scope(database) as session:
+        assert queue(session) == []
+
+
+def test_with_no_agent_at_the_console_a_ticket_is_left_and_the_bot_stays(database, monkeypatch):
+    monkeypatch.setenv("KDPAY_SUPPORT_HOURS", ALWAYS_OPEN)
+    monkeypatch.setenv("KDPAY_AGENT_PRESENCE_SECONDS", "5")
+    from datetime import timedelta
+    with session_scope(database) as session:
+        assert agents_online(session, now()) == 1
+        assert agents_online(session, now() + timedelta(seconds=30)) == 0
+    monkeypatch.setattr("actions.handoff.now", lambda: now() + timedelta(seconds=30))
+    events, said = run(tracker(sender="web-late"))
+    assert events == [] and "no agent is online" in said and "HND-" in said
     with session_scope(database) as session:
         assert queue(session) == []
 

@@ -27,11 +27,12 @@ from typing import Dict, List, Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.backend.audit import record_event
+from bot.backend.config import agent_presence_window
 from bot.backend.errors import LoginTaken, NotFound, SignInLocked, WeakPassword
 from bot.backend.hashing import keyed_hash
 from bot.backend.models import Agent, AgentSession, AgentSignInThrottle
@@ -177,8 +178,8 @@ def agent_for_session(session: Session, token: str, now: datetime) -> Optional[A
     """The signed-in agent, or None for an unknown, expired or revoked token or an inactive agent."""
     if not token or not isinstance(token, str) or len(token) > 200:
         return None
-    agent = session.scalars(
-        select(Agent)
+    found = session.execute(
+        select(Agent, AgentSession)
         .join(AgentSession, AgentSession.agent_id == Agent.id)
         .where(
             AgentSession.token_hash == _token_hash(token),
@@ -187,7 +188,26 @@ def agent_for_session(session: Session, token: str, now: datetime) -> Optional[A
             Agent.active.is_(True),
         )
     ).first()
-    return agent_view(agent) if agent is not None else None
+    if found is None:
+        return None
+    agent, console_session = found
+    console_session.last_seen_at = now  # presence: this agent is at the console
+    return agent_view(agent)
+
+
+def agents_online(session: Session, now: datetime, window: Optional[timedelta] = None) -> int:
+    """How many active agents had their console open within `window` (presence)."""
+    window = window or agent_presence_window()
+    return session.scalar(
+        select(func.count(func.distinct(AgentSession.agent_id)))
+        .join(Agent, Agent.id == AgentSession.agent_id)
+        .where(
+            AgentSession.revoked_at.is_(None),
+            AgentSession.expires_at > now,
+            AgentSession.last_seen_at >= now - window,
+            Agent.active.is_(True),
+        )
+    ) or 0
 
 
 def end_session(session: Session, token: str, now: datetime) -> bool:

@@ -48,6 +48,9 @@ class BackendSettings(BaseSettings):
     handoff_max_wait_minutes: int = Field(
         10, ge=1, description="A queued handoff no agent claims within this long becomes a ticket"
     )
+    agent_presence_seconds: int = Field(
+        60, ge=5, description="An agent whose console called in this recently counts as online"
+    )
 
     class Config:
         env_prefix = "KDPAY_"
@@ -79,3 +82,7 @@ def web_base_url() -> str:
 
 def handoff_max_wait() -> timedelta:
     return timedelta(minutes=backend_settings().handoff_max_wait_minutes)
+
+
+def agent_presence_window() -> timedelta:
+    return timedelta(seconds=backend_settings().agent_presence_seconds)

@@ -222,6 +222,7 @@ class AgentSession(Base):
     created_at = Column(UTCDateTime, nullable=False)
     expires_at = Column(UTCDateTime, nullable=False)
     revoked_at = Column(UTCDateTime, nullable=True)
+    last_seen_at = Column(UTCDateTime, nullable=True)  # the console calls in every few seconds
 
 
 class AgentSignInThrottle(Base):

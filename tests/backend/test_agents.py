@@ -221,3 +221,16 @@ def test_the_cli_prompts_for_the_password_twice(cli_database, monkeypatch, capsy
 def test_the_cli_takes_no_password_argument(cli_database):
     with pytest.raises(SystemExit):
         agents.main(["--url", cli_database, "create", "mei", "Mei Zhang", PASSWORD])
+
+
+def test_an_agent_is_online_while_their_console_calls_in(engine):
+    with session_scope(engine) as session:
+        agent = mei(session)
+        token = start_session(session, agent.agent_id, NOW)
+        assert agents.agents_online(session, NOW) == 0  # signed in, but the console never called
+        agent_for_session(session, token, NOW)
+        assert agents.agents_online(session, NOW + timedelta(seconds=30)) == 1
+        assert agents.agents_online(session, NOW + timedelta(minutes=5)) == 0  # went quiet
+        agent_for_session(session, token, NOW + timedelta(minutes=5))
+        end_session(session, token, NOW + timedelta(minutes=5))
+        assert agents.agents_online(session, NOW + timedelta(minutes=5)) == 0  # signed out
