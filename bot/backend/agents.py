@@ -36,6 +36,7 @@ from bot.backend.config import agent_presence_window
 from bot.backend.errors import LoginTaken, NotFound, SignInLocked, WeakPassword
 from bot.backend.hashing import keyed_hash
 from bot.backend.models import Agent, AgentSession, AgentSignInThrottle
+from bot.backend.rows import locked_row
 
 PASSWORD_HASHER = PasswordHasher()  # argon2id; tests swap in a cheaper one
 MIN_PASSWORD_CHARS = 12
@@ -257,17 +258,9 @@ def _dummy_hash() -> str:
 
 def _throttle(session: Session, login_hash: str, now: datetime) -> AgentSignInThrottle:
     """This login's counter, row-locked on PostgreSQL so parallel attempts count one by one."""
-    statement = select(AgentSignInThrottle).where(AgentSignInThrottle.login_hash == login_hash).with_for_update()
-    throttle = session.scalars(statement).first()
-    if throttle is not None:
-        return throttle
-    try:
-        with session.begin_nested():
-            throttle = AgentSignInThrottle(login_hash=login_hash, failed_attempts=0, updated_at=now)
-            session.add(throttle)
-    except IntegrityError:  # a parallel first attempt created it
-        throttle = session.scalars(statement).one()
-    return throttle
+    return locked_row(
+        session, AgentSignInThrottle, AgentSignInThrottle.login_hash, login_hash, failed_attempts=0, updated_at=now
+    )
 
 
 def _reset(throttle: AgentSignInThrottle, now: datetime) -> None:

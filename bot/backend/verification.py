@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.backend.audit import record_event
@@ -22,6 +21,7 @@ from bot.backend.hashing import hashes_match, keyed_hash
 from bot.backend.masking import mask_email, mask_phone
 from bot.backend.models import Customer, VerificationCode, VerificationThrottle
 from bot.backend.notices import verification_code_notice
+from bot.backend.rows import locked_row
 from bot.backend.outbox import EMAIL, SMS, DatabaseOutbox, OutboxGateway
 
 CODE_DIGITS = 6
@@ -98,21 +98,9 @@ def _active_lock(session: Session, contact_hash: str, now: datetime) -> Optional
 
 def _throttle(session: Session, contact_hash: str, now: datetime) -> VerificationThrottle:
     """This contact's counter, row-locked on PostgreSQL so parallel guesses count one by one."""
-    statement = (
-        select(VerificationThrottle)
-        .where(VerificationThrottle.contact_hash == contact_hash)
-        .with_for_update()
+    return locked_row(
+        session, VerificationThrottle, VerificationThrottle.contact_hash, contact_hash, failed_attempts=0, updated_at=now
     )
-    throttle = session.scalars(statement).first()
-    if throttle is not None:
-        return throttle
-    try:
-        with session.begin_nested():
-            throttle = VerificationThrottle(contact_hash=contact_hash, failed_attempts=0, updated_at=now)
-            session.add(throttle)
-    except IntegrityError:  # a parallel first attempt created it
-        throttle = session.scalars(statement).one()
-    return throttle
 
 
 def _newest_code(session: Session, contact_hash: str) -> Optional[VerificationCode]:
