@@ -13,15 +13,14 @@ from typing import Optional
 
 from sqlalchemy.orm import Session
 
-from bot.backend.audit import record_event
 from bot.backend.customers import customer_row
 from bot.backend.eligibility import ELIGIBLE, Eligibility, already_open, refused
-from bot.backend.errors import ALREADY_DISPUTED, REFUND_OPEN, NotEligible
+from bot.backend.errors import ALREADY_DISPUTED, REFUND_OPEN
 from bot.backend.models import DISPUTE_REASONS, Dispute, Refund, Transaction
 from bot.backend.notices import dispute_opened_notice
-from bot.backend.outbox import EMAIL, DatabaseOutbox, OutboxGateway
-from bot.backend.ticket_opening import insert_or_existing_ticket
-from bot.backend.tickets import TicketView, active_ticket, get_ticket, has_closed_ticket
+from bot.backend.outbox import OutboxGateway
+from bot.backend.ticket_opening import open_ticket
+from bot.backend.tickets import TicketView, active_ticket, has_closed_ticket
 from bot.backend.transaction_rules import status_refusal
 from bot.backend.transactions import owned_transaction
 
@@ -43,20 +42,10 @@ def open_dispute(
         raise ValueError(f"unknown dispute reason {reason!r}")
     customer = customer_row(session, customer_id)
     transaction = owned_transaction(session, customer, transaction_public_id, for_update=True)
-    eligibility = _eligibility(session, transaction)
-    if eligibility.open_ticket:
-        return get_ticket(session, customer_id, eligibility.open_ticket)
-    if not eligibility.ok:
-        raise NotEligible(eligibility.reason_code)
-    ticket = insert_or_existing_ticket(session, Dispute, customer, transaction, reason, description, now)
-    if ticket.created:
-        record_event(
-            session, "dispute_opened", now, customer,
-            ticket=ticket.ticket_number, transaction=transaction.public_id, reason=reason,
-        )
-        subject, body = dispute_opened_notice(customer.preferred_language, ticket.ticket_number, transaction.public_id)
-        (gateway or DatabaseOutbox(session, now)).send(EMAIL, customer.email, subject, body)
-    return ticket
+    return open_ticket(
+        session, Dispute, customer, transaction, _eligibility(session, transaction), reason, description, now,
+        "dispute_opened", dispute_opened_notice, gateway,
+    )
 
 
 def _eligibility(session: Session, transaction: Transaction) -> Eligibility:

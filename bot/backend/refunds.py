@@ -13,16 +13,15 @@ from typing import Optional
 
 from sqlalchemy.orm import Session
 
-from bot.backend.audit import record_event
 from bot.backend.config import backend_settings
 from bot.backend.customers import customer_row
 from bot.backend.eligibility import ELIGIBLE, Eligibility, already_open, refused
-from bot.backend.errors import ALREADY_DISPUTED, OUTSIDE_REFUND_WINDOW, AccountLocked, NotEligible
+from bot.backend.errors import ALREADY_DISPUTED, OUTSIDE_REFUND_WINDOW, AccountLocked
 from bot.backend.models import REFUND_REASONS, Customer, Dispute, Refund, Transaction
 from bot.backend.notices import refund_requested_notice
-from bot.backend.outbox import EMAIL, DatabaseOutbox, OutboxGateway
-from bot.backend.ticket_opening import insert_or_existing_ticket
-from bot.backend.tickets import TicketView, active_ticket, get_ticket
+from bot.backend.outbox import OutboxGateway
+from bot.backend.ticket_opening import open_ticket
+from bot.backend.tickets import TicketView, active_ticket
 from bot.backend.transaction_rules import status_refusal
 from bot.backend.transactions import owned_transaction
 
@@ -48,20 +47,10 @@ def request_refund(
         raise ValueError(f"unknown refund reason {reason!r}")
     customer = _unlocked_customer(session, customer_id)
     transaction = owned_transaction(session, customer, txn_public_id, for_update=True)
-    eligibility = _eligibility(session, transaction, now)
-    if eligibility.open_ticket:
-        return get_ticket(session, customer_id, eligibility.open_ticket)
-    if not eligibility.ok:
-        raise NotEligible(eligibility.reason_code)
-    ticket = insert_or_existing_ticket(session, Refund, customer, transaction, reason, description, now)
-    if ticket.created:
-        record_event(
-            session, "refund_requested", now, customer,
-            ticket=ticket.ticket_number, transaction=transaction.public_id, reason=reason,
-        )
-        subject, body = refund_requested_notice(customer.preferred_language, ticket.ticket_number, transaction.public_id)
-        (gateway or DatabaseOutbox(session, now)).send(EMAIL, customer.email, subject, body)
-    return ticket
+    return open_ticket(
+        session, Refund, customer, transaction, _eligibility(session, transaction, now), reason, description, now,
+        "refund_requested", refund_requested_notice, gateway,
+    )
 
 
 def _unlocked_customer(session: Session, customer_id: str) -> Customer:
