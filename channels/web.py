@@ -24,12 +24,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.action_failures import run_turn
 from bot.identity import VERIFIED_CUSTOMER_KEY, trusted_metadata
 from bot.origins import origin_allowed
 from bot.phrases import phrase
 from bot.language import reply_language
-from bot.rate_limits import SLOW_DOWN, Rate, RateLimiter, client_address, limited_reply
+from bot.rate_limits import Rate, RateLimiter
 from bot.settings import get_settings
 from bot.web_sessions import is_issued, new_session_id
 from channels.demo import demo_routes
@@ -86,7 +85,6 @@ class WebChatInput(InputChannel):
         settings = get_settings()
         self.per_session = RateLimiter(Rate(settings.web_messages_per_minute_per_session, 60))
         self.per_address = RateLimiter(Rate(settings.web_messages_per_minute_per_address, 60))
-        self.history_per_address = RateLimiter(Rate(settings.web_history_requests_per_minute_per_address, 60))
 
     def _origin_allowed(self, origin: Optional[str], environ: Optional[Dict[str, Any]] = None) -> bool:
         settings = get_settings()
@@ -128,8 +126,6 @@ class WebChatInput(InputChannel):
             cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
             if request.method == "OPTIONS":
                 return response.empty(headers=cors)
-            if not self.history_per_address.allow(client_address(request)):
-                return limited_reply(SLOW_DOWN, self.history_per_address.retry_after_seconds, cors)
             session_id = request.args.get("session_id")
             if not is_issued(session_id):
                 return response.json({"error": "unknown session"}, status=404, headers=cors)
@@ -167,7 +163,7 @@ class WebChatInput(InputChannel):
                 return
             await sio.emit("bot_typing", {"typing": True}, room=session_id)
             try:
-                await run_turn(_agent(sio, sid), on_new_message, UserMessage(  # apology on action faults
+                await on_new_message(UserMessage(
                     screened.text, output, session_id, input_channel=self.name(), metadata=screened.metadata
                 ))
             finally:
