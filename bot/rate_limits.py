@@ -6,9 +6,16 @@ process; a multi-process deployment sits behind a proxy that limits too.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from sanic import response
+from sanic.response import HTTPResponse
+
+
+SLOW_DOWN = "Too many requests from your address. Please wait a minute and try again."
 
 
 @dataclass(frozen=True)
@@ -36,3 +43,27 @@ class RateLimiter:
             self._buckets.clear()  # bounded memory; a flood of keys resets everyone's bucket
         self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
         return allowed
+
+    @property
+    def retry_after_seconds(self) -> int:
+        """How long an empty bucket takes to hold one token again (for Retry-After)."""
+        return max(1, math.ceil(self._rate.seconds / max(self._rate.count, 1)))
+
+
+def client_address(request: Any) -> str:
+    """The caller's address for a Sanic request: the proxy-reported one when Sanic is
+    configured to trust a proxy (PROXIES_COUNT / REAL_IP_HEADER), else the socket peer.
+
+    Client-sent X-Forwarded-For is never trusted on its own, or anyone could
+    pick a fresh address per request and escape every per-address limit.
+    """
+    return str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "unknown")
+
+
+def limited_reply(
+    message: str = SLOW_DOWN, retry_after_seconds: int = 60, headers: Optional[Dict[str, str]] = None
+) -> HTTPResponse:
+    """HTTP 429 with a polite JSON body and Retry-After."""
+    return response.json(
+        {"error": message}, status=429, headers={**(headers or {}), "Retry-After": str(retry_after_seconds)}
+    )

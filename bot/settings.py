@@ -23,6 +23,18 @@ class Settings(BaseSettings):
     )
     web_messages_per_minute_per_session: int = Field(20, description="Web chat rate limit per session")
     web_messages_per_minute_per_address: int = Field(60, description="Web chat rate limit per client address")
+    rest_messages_per_minute_per_sender: int = Field(20, description="REST webhook rate limit per sender id")
+    rest_messages_per_minute_per_address: int = Field(60, description="REST webhook rate limit per client address")
+    web_history_requests_per_minute_per_address: int = Field(
+        60, description="Widget history requests per client address"
+    )
+    demo_tokens_per_minute_per_address: int = Field(10, description="Demo sign-in tokens per client address")
+    agent_sign_ins_per_minute_per_address: int = Field(
+        10, description="Agent console sign-in attempts per client address (each login also locks out)"
+    )
+    agent_requests_per_minute_per_address: int = Field(
+        600, description="Agent console API calls per client address (a console polls about 60 a minute)"
+    )
     telegram_token: SecretStr = Field(SecretStr(""), description="Telegram bot token; unset: no Telegram channel")
     telegram_webhook_secret: SecretStr = Field(
         SecretStr(""), description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token"

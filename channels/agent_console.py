@@ -38,6 +38,7 @@ from bot.backend.db import transaction
 from bot.backend.errors import AlreadyClaimed, HandoffClosed, NotFound, NotYourConversation, SignInLocked
 from bot.backend.tickets import list_tickets
 from bot.phrases import phrase
+from bot.rate_limits import SLOW_DOWN, Rate, RateLimiter, client_address, limited_reply
 from bot.settings import get_settings
 from channels import outbound
 from channels.conversations import append_events
@@ -150,6 +151,10 @@ class AgentConsole(InputChannel):
 
     def __init__(self, expiry_check_seconds: float = 30) -> None:
         self.expiry_check_seconds = float(expiry_check_seconds)
+        settings = get_settings()
+        # Per client address, on top of the per-login lock-out (bot/backend/agents.py).
+        self.sign_ins_per_address = RateLimiter(Rate(settings.agent_sign_ins_per_minute_per_address, 60))
+        self.api_per_address = RateLimiter(Rate(settings.agent_requests_per_minute_per_address, 60))
         self._expiry: Optional["asyncio.Task[None]"] = None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -184,6 +189,9 @@ class AgentConsole(InputChannel):
 
             def wrap(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable:
                 async def route(request: Request, **params: Any) -> HTTPResponse:
+                    limiter = self.api_per_address if signed_in else self.sign_ins_per_address
+                    if not limiter.allow(client_address(request)):
+                        return limited_reply(SLOW_DOWN, limiter.retry_after_seconds, SECURITY_HEADERS)
                     if request.method == "POST":
                         if not (request.headers.get("content-type") or "").startswith("application/json"):
                             return _error("send JSON", 415)

@@ -1,37 +1,55 @@
 """The REST channel (`POST /webhooks/rest/webhook`) with input checks.
 
 Same URL and JSON as Rasa's RestInput (`{"sender": ..., "message": ...,
-"metadata": {...}}` in, a list of bot messages out), plus: malformed requests
-get a 400 with a reason; everything else goes through the channels' common
-screening (channels/gate.py) before Rasa sees it.
+"metadata": {...}}` in, a list of bot messages out), plus: each client
+address and each sender id is rate limited (429 with a bot-style "slow down"
+message in the customer's language), malformed requests get a 400 with a
+reason, and everything else goes through the channels' common screening
+(channels/gate.py) before Rasa sees it.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import log_masking
+from bot.action_failures import run_turn
+from bot.language import reply_language
+from bot.phrases import phrase
+from bot.rate_limits import Rate, RateLimiter, client_address
+from bot.settings import get_settings
 from channels.gate import screen
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = 128
+RATE_LIMITED = "rate_limited"
 
 
 class KDPayRestInput(InputChannel):
-    """Rasa's REST channel contract, checked."""
+    """Rasa's REST channel contract, checked and rate limited."""
 
     @classmethod
     def name(cls) -> Text:
         return "rest"
 
+    def __init__(self) -> None:
+        settings = get_settings()
+        self.per_sender = RateLimiter(Rate(settings.rest_messages_per_minute_per_sender, 60))
+        self.per_address = RateLimiter(Rate(settings.rest_messages_per_minute_per_address, 60))
+
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint("kdpay_rest_webhook", __name__)
+
+        @webhook.listener("before_server_start")
+        async def mask_logs(*_: Any) -> None:
+            log_masking.install()  # again: Sanic adds its own log handlers when the app is built
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -40,13 +58,19 @@ class KDPayRestInput(InputChannel):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             body, problem = _parse_body(request)
+            if not self.per_address.allow(client_address(request)):
+                return self._slow_down(request, body, self.per_address)
             if problem:
                 return response.json({"error": problem}, status=400)
+            if not self.per_sender.allow(body["sender"]):
+                return self._slow_down(request, body, self.per_sender)
             screened = await screen(request.app.ctx.agent, body["sender"], body["message"], body["metadata"])
             if screened.reply is not None:
                 return response.json(screened.reply)
             collector = CollectingOutputChannel()
-            await on_new_message(
+            await run_turn(  # apologises if the action server fails (bot/action_failures.py)
+                request.app.ctx.agent,
+                on_new_message,
                 UserMessage(
                     screened.text,
                     collector,
@@ -58,6 +82,16 @@ class KDPayRestInput(InputChannel):
             return response.json(collector.messages)
 
         return webhook
+
+    @staticmethod
+    def _slow_down(request: Request, body: Dict[str, Any], limiter: RateLimiter) -> HTTPResponse:
+        """A 429 shaped like the bot's own answer, so chat clients just show it."""
+        language = reply_language([str(body.get("message") or "")[:200]])
+        message: Dict[str, Any] = {"text": phrase("slow_down", language), "notice": RATE_LIMITED}
+        if body.get("sender"):
+            message["recipient_id"] = body["sender"]
+        replies: List[Dict[str, Any]] = [message]
+        return response.json(replies, status=429, headers={"Retry-After": str(limiter.retry_after_seconds)})
 
 
 def _parse_body(request: Request) -> "tuple[Dict[str, Any], Optional[str]]":

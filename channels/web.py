@@ -28,7 +28,7 @@ from bot.identity import VERIFIED_CUSTOMER_KEY, trusted_metadata
 from bot.origins import origin_allowed
 from bot.phrases import phrase
 from bot.language import reply_language
-from bot.rate_limits import Rate, RateLimiter
+from bot.rate_limits import SLOW_DOWN, Rate, RateLimiter, client_address, limited_reply
 from bot.settings import get_settings
 from bot.web_sessions import is_issued, new_session_id
 from channels.demo import demo_routes
@@ -85,6 +85,7 @@ class WebChatInput(InputChannel):
         settings = get_settings()
         self.per_session = RateLimiter(Rate(settings.web_messages_per_minute_per_session, 60))
         self.per_address = RateLimiter(Rate(settings.web_messages_per_minute_per_address, 60))
+        self.history_per_address = RateLimiter(Rate(settings.web_history_requests_per_minute_per_address, 60))
 
     def _origin_allowed(self, origin: Optional[str], environ: Optional[Dict[str, Any]] = None) -> bool:
         settings = get_settings()
@@ -126,6 +127,8 @@ class WebChatInput(InputChannel):
             cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
             if request.method == "OPTIONS":
                 return response.empty(headers=cors)
+            if not self.history_per_address.allow(client_address(request)):
+                return limited_reply(SLOW_DOWN, self.history_per_address.retry_after_seconds, cors)
             session_id = request.args.get("session_id")
             if not is_issued(session_id):
                 return response.json({"error": "unknown session"}, status=404, headers=cors)

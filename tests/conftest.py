@@ -66,6 +66,12 @@ def bot(model_path: Path, tmp_path_factory, fake_telegram) -> Iterator[RunningBo
         "KDPAY_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_WEBHOOK_SECRET,
         "KDPAY_TELEGRAM_API_URL": fake_telegram.url,
     }
-    running = RunningBot(tmp_path_factory.mktemp("servers"), telegram)
+    # The whole suite talks from 127.0.0.1, far faster than any customer or
+    # agent: the per-sender and per-address limits are tested on their own
+    # servers (tests/test_rate_limits_routes.py), not here.
+    limits = {"KDPAY_REST_MESSAGES_PER_MINUTE_PER_SENDER": "600",
+              "KDPAY_REST_MESSAGES_PER_MINUTE_PER_ADDRESS": "6000",
+              "KDPAY_AGENT_SIGN_INS_PER_MINUTE_PER_ADDRESS": "600"}
+    running = RunningBot(tmp_path_factory.mktemp("servers"), {**telegram, **limits})
     yield running
     running.stop()
