@@ -33,11 +33,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
+from telegram.error import TelegramError, TimedOut
 from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, ContextTypes,
     MessageHandler, filters,
 )
 
+from bot.action_failures import run_turn
 from bot.backend import telegram_links
 from bot.backend.db import transaction
 from bot.conversation import LANGUAGE_SLOT
@@ -63,7 +65,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 SENDER_PREFIX = "tg-"
 RECENT_UPDATE_IDS = 10_000
-SEND_RETRIES = 5
+SEND_RETRIES = 5  # RetryAfter (429) waits; other faults: channels/telegram_rate_limit.py
+# Seconds per Bot API call: a hanging call ends after READ_TIMEOUT and is then
+# retried only when that cannot duplicate a message (telegram_rate_limit.py).
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 5.0
+WRITE_TIMEOUT = 5.0
+POOL_TIMEOUT = 3.0
 GREETING = {"zh": "你好", "en": "hello"}
 HANDOFF_PAYLOAD = "/human_handoff"
 
@@ -77,6 +85,10 @@ def build_application(settings: Settings) -> Application:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .updater(None)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .write_timeout(WRITE_TIMEOUT)
+        .pool_timeout(POOL_TIMEOUT)
         .rate_limiter(PerChatRateLimiter(max_retries=SEND_RETRIES))
         .build()
     )
@@ -114,18 +126,33 @@ class RecentIds:
 
 
 class TelegramOutput(OutputChannel):
-    """Sends Rasa's replies to one chat: long text split, buttons as an inline keyboard."""
+    """Sends Rasa's replies to one chat: long text split, buttons as an inline keyboard.
+
+    With `keep_going` (inside a Rasa turn) a message Telegram did not take,
+    after the rate limiter's safe retries, is logged and skipped: raising
+    would abort the turn and Rasa would not save the customer's message.
+    """
 
     @classmethod
     def name(cls) -> Text:
         return "telegram"
 
-    def __init__(self, bot: Bot, chat_id: int, payloads: CallbackPayloads) -> None:
+    def __init__(self, bot: Bot, chat_id: int, payloads: CallbackPayloads, keep_going: bool = False) -> None:
         self.bot, self.chat_id, self.payloads = bot, chat_id, payloads
+        self.keep_going = keep_going
+
+    async def _send(self, text: str, **kwargs: Any) -> None:
+        try:
+            await self.bot.send_message(self.chat_id, text, **kwargs)
+        except TelegramError as error:
+            if not self.keep_going:
+                raise
+            maybe = " (it may have been delivered; not resent)" if isinstance(error, TimedOut) else ""
+            logger.error("A reply to a Telegram chat failed: %s%s.", type(error).__name__, maybe)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for chunk in split_text(text):
-            await self.bot.send_message(self.chat_id, chunk)
+            await self._send(chunk)
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
@@ -137,8 +164,8 @@ class TelegramOutput(OutputChannel):
         keyboard = InlineKeyboardMarkup(rows) if rows else None
         chunks = split_text(text) or ["…"]
         for chunk in chunks[:-1]:
-            await self.bot.send_message(self.chat_id, chunk)
-        await self.bot.send_message(self.chat_id, chunks[-1], reply_markup=keyboard)
+            await self._send(chunk)
+        await self._send(chunks[-1], reply_markup=keyboard)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         logger.debug("Custom payloads are not shown in Telegram.")
@@ -333,7 +360,7 @@ class TelegramInput(InputChannel):
         user, chat_id = update.effective_user, update.effective_chat.id
         sender = f"{SENDER_PREFIX}{user.id}"
         agent = self._agent()
-        output = TelegramOutput(self.application.bot, chat_id, self.payloads)
+        output = TelegramOutput(self.application.bot, chat_id, self.payloads, keep_going=True)
         self._register_payloads(agent)
         screened = await screen(agent, sender, text, {})
         if screened.reply is not None:
@@ -348,8 +375,9 @@ class TelegramInput(InputChannel):
             await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
         except Exception:  # only a courtesy
             pass
-        await self._on_new_message(
-            UserMessage(screened.text, output, sender, input_channel=self.name(), metadata=metadata)
+        await run_turn(  # an apology and an agent offer if the action server fails
+            agent, self._on_new_message,
+            UserMessage(screened.text, output, sender, input_channel=self.name(), metadata=metadata),
         )
         await self._remember_verification(sender, user.id, linked)
 

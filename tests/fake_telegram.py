@@ -1,8 +1,10 @@
 """A fake Telegram Bot API server on loopback, for the Telegram channel's tests.
 
 It answers like api.telegram.org (`{"ok": true, "result": ...}`), records
-every call, serves queued updates to getUpdates, and can answer the next N
-sendMessage calls with 429 "retry after 1". Runs in a background thread.
+every call, serves queued updates to getUpdates, and can inject faults into
+the next sendMessage calls: 429 "retry after N", 5xx errors, or a slow answer
+(the message is delivered, as Telegram would, but the answer comes late, so
+the client times out). Runs in a background thread.
 """
 from __future__ import annotations
 
@@ -28,13 +30,23 @@ class Call:
     method: str
     params: Dict[str, Any]
     refused: bool = False
+    at: float = 0.0  # time.monotonic() when the call arrived
+
+
+@dataclass
+class Fault:
+    """What the fake does to one sendMessage call instead of answering at once."""
+
+    status: int = 429  # 429 or 5xx: refused, not delivered; 200: delivered, answered after `delay`
+    retry_after: int = 1
+    delay: float = 0.0
 
 
 class FakeTelegram:
     def __init__(self) -> None:
         self.calls: List[Call] = []
         self.updates: List[Dict[str, Any]] = []
-        self.failing_sends = 0
+        self.faults: List[Fault] = []
         self._message_ids = itertools.count(1)
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -69,14 +81,21 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = {key: _decode(key, value) for key, value in (await request.post()).items()}
         with self._lock:
-            call = Call(request.match_info["token"], method, params)
+            call = Call(request.match_info["token"], method, params, at=time.monotonic())
             self.calls.append(call)
-            if method == "sendMessage" and self.failing_sends > 0:
-                self.failing_sends -= 1
+            fault = self.faults.pop(0) if method == "sendMessage" and self.faults else None
+            if fault is not None and fault.status == 429:
                 call.refused = True
                 return web.json_response(
-                    {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                     "parameters": {"retry_after": 1}}, status=429)
+                    {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {fault.retry_after}",
+                     "parameters": {"retry_after": fault.retry_after}}, status=429)
+            if fault is not None and fault.status >= 500:
+                call.refused = True
+                return web.json_response(
+                    {"ok": False, "error_code": fault.status, "description": "Internal Server Error"},
+                    status=fault.status)
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)  # delivered already; only the answer is late
         return web.json_response({"ok": True, "result": self._result(method, params)})
 
     def _result(self, method: str, params: Dict[str, Any]) -> Any:
@@ -96,9 +115,15 @@ class FakeTelegram:
 
     # What the tests use ----------------------------------------------------
 
-    def fail_next_sends(self, count: int) -> None:
+    def fail_next_sends(self, count: int, status: int = 429, retry_after: int = 1) -> None:
+        """Refuse the next `count` sendMessage calls with 429 (retry_after) or a 5xx status."""
         with self._lock:
-            self.failing_sends = count
+            self.faults = [Fault(status=status, retry_after=retry_after) for _ in range(count)]
+
+    def delay_next_sends(self, count: int, seconds: float) -> None:
+        """Deliver the next `count` sendMessage calls but answer only after `seconds`."""
+        with self._lock:
+            self.faults = [Fault(status=200, delay=seconds) for _ in range(count)]
 
     def queue_update(self, update: Dict[str, Any]) -> None:
         with self._lock:
