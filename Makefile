@@ -110,5 +110,27 @@ pytest: $(MODEL) browser
 
 test: validate story-test pytest
 
+# Performance (README "Performance"): scripts that print numbers and write
+# results/bench/. `make bench` times training, loads the real servers with
+# 1/10/50/200 customers over REST and socket.io and compares with Rasa's
+# default pipeline (most of an hour on a quiet 2-core machine, mostly
+# training); `make bench-smoke` is the CI size (< 2 min, fails on any error).
+# `make soak` holds 200 customers for SOAK_MINUTES, then reconciles every
+# conversation's tracker with what its client saw; `make soak-smoke`: 20 for 20 s.
+.PHONY: bench bench-smoke soak soak-smoke
+SOAK_MINUTES ?= 3
+
+bench: $(MODEL)
+	$(BIN)/python -m bot.benchmark bench --out results/bench
+
+bench-smoke: $(MODEL)
+	$(BIN)/python -m bot.benchmark bench --smoke --out results/bench/smoke
+
+soak: $(MODEL)
+	$(BIN)/python -m bot.benchmark soak --minutes $(SOAK_MINUTES) --out results/bench
+
+soak-smoke: $(MODEL)
+	$(BIN)/python -m bot.benchmark soak --smoke --out results/bench/smoke
+
 clean:
 	rm -rf models var .rasa results
