@@ -21,6 +21,7 @@ import re
 from typing import Any, List
 
 from bot.backend.masking import mask_personal_data
+from bot.sensitive import card_spans
 
 CODE_MASK = "******"
 # A six-digit code standing alone: not part of an id (DSP-000123), a version
@@ -39,8 +40,24 @@ def mask_text(text: str) -> str:
     """`text` with every e-mail, phone, card number and six-digit code masked."""
     parts: List[str] = _LEAVE_ALONE.split(text)
     for index in range(0, len(parts), 2):  # even parts: ordinary text between escapes
-        parts[index] = _CODE.sub(CODE_MASK, mask_personal_data(parts[index]))
+        parts[index] = _CODE.sub(CODE_MASK, mask_personal_data(_mask_cards(parts[index])))
     return "".join(parts)
+
+
+def _mask_cards(text: str) -> str:
+    """Card numbers (as the channels' screening finds them) keep only their last four digits."""
+    for start, end in reversed(card_spans(text)):
+        found = text[start:end]
+        total = sum(char.isdigit() for char in found)
+        seen, masked = 0, []
+        for char in found:
+            if char.isdigit():
+                seen += 1
+                masked.append(char if seen > total - 4 else "*")
+            else:
+                masked.append(char)
+        text = text[:start] + "".join(masked) + text[end:]
+    return text
 
 
 def mask_record(record: logging.LogRecord) -> None:

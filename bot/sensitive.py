@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from bot.backend.masking import passes_luhn
 
-# 13-19 digits, single spaces or dashes allowed between them.
-_CARD = re.compile(r"(?<![0-9A-Za-z])\d(?:[ \-]?\d){12,18}(?![0-9A-Za-z])")
+# A run of digit groups with single spaces or dashes between them; a card
+# number (13-19 digits, Luhn-valid) is any stretch of whole groups in a run,
+# so "call 13800138000 4111 1111 1111 1111" still shows its card.
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d+(?:[ \-]\d+)*(?![0-9A-Za-z])")
+_GROUP = re.compile(r"\d+")
+CARD_DIGITS = range(13, 20)
 _PASSWORD = re.compile(
     r"(密码|密碼|口令|password|passwd|pwd|pin)\s*(是|为|為|:|：|=|is)\s*\S+", re.IGNORECASE
 )
@@ -33,11 +37,32 @@ def looks_like_code(text: str) -> bool:
     return bool(_CODE.match(text.strip()))
 
 
+def card_spans(text: str) -> List[Tuple[int, int]]:
+    """Where Luhn-valid 13-19 digit card numbers are in `text` (start, end), left to right."""
+    spans: List[Tuple[int, int]] = []
+    for run in _DIGIT_RUN.finditer(text):
+        groups = list(_GROUP.finditer(text, run.start(), run.end()))
+        first = 0
+        while first < len(groups):
+            found, digits = None, ""
+            for last in range(first, len(groups)):
+                digits += groups[last].group()
+                if len(digits) > CARD_DIGITS[-1]:
+                    break
+                if len(digits) in CARD_DIGITS and passes_luhn(digits):
+                    found = last  # keep looking: the longest card from this group wins
+            if found is None:
+                first += 1
+            else:
+                spans.append((groups[first].start(), groups[found].end()))
+                first = found + 1
+    return spans
+
+
 def find_secret(text: str, expecting_code: bool) -> Optional[Secret]:
     """The kind of secret in `text`, if any. Codes count only when not asked for."""
-    for match in _CARD.finditer(text):
-        if passes_luhn(re.sub(r"\D", "", match.group())):
-            return Secret.CARD_NUMBER
+    if card_spans(text):
+        return Secret.CARD_NUMBER
     if _PASSWORD.search(text):
         return Secret.PASSWORD
     if not expecting_code and looks_like_code(text):
