@@ -110,6 +110,13 @@ pytest: $(MODEL) browser
 
 test: validate story-test pytest
 
+# The production profile on this machine (README, "Running in production"):
+# two Rasa servers + an action server on the local PostgreSQL and Redis. Takes
+# minutes (two model loads), so plain `make test` skips it.
+.PHONY: scale-test
+scale-test: $(MODEL)
+	KDPAY_SCALE_TEST=1 $(BIN)/pytest tests/test_scale_out.py -ra
+
 # Performance (README "Performance"): scripts that print numbers and write
 # results/bench/. `make bench` times training, loads the real servers with
 # 1/10/50/200 customers over REST and socket.io and compares with Rasa's
