@@ -4,6 +4,9 @@ Account requests call `action_identify_customer` first (see
 data/account_rules.yml): a customer already verified in this conversation,
 or one whose channel passed a valid signed token, goes straight on; anyone
 else fills `verify_form`. The bot never says whether a contact is registered.
+The code reaches the form as a keyed digest in the message metadata (our
+channels put a placeholder in the message: channels/gate.py), so no tracker
+holds it.
 """
 from __future__ import annotations
 
@@ -18,11 +21,13 @@ from rasa_sdk.types import DomainDict
 from actions.backend import BackendUnavailable, backend, now
 from actions.conversation import HANDOFF, AskWithPhrase, Reply
 from bot.backend.errors import VerificationLocked
-from bot.backend.verification import CODE_TTL, check_code, start_verification
+from bot.backend.verification import CODE_TTL, check_code, check_code_digest, start_verification
 from bot.identity import VERIFIED_CUSTOMER_KEY
+from bot.sensitive import CODE_DIGEST_KEY
 
 ACCOUNT_REQUESTS = ("reset_password", "open_dispute", "request_refund", "check_status", "lock_account")
 _CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 # What the verify form leaves in its slots: never the code itself.
 CODE_ACCEPTED = "accepted"
 CODE_LOCKED = "locked"
@@ -110,13 +115,18 @@ class ValidateVerifyForm(FormValidationAction):
         if new_contact and new_contact != tracker.get_slot("contact"):
             # A different address: start again with it.
             return {**await self.validate_contact(new_contact, dispatcher, tracker, domain), "otp_code": None}
+        digest = _typed_code_digest(tracker)
         match = _CODE.search(str(value or ""))
-        if not match:
+        if digest is None and not match:
             reply.say("code_invalid")
             return {"otp_code": None}
+        contact = tracker.get_slot("contact")
         try:
             with backend() as session:
-                customer = check_code(session, tracker.get_slot("contact"), match.group(1), now())
+                if digest is not None:
+                    customer = check_code_digest(session, contact, digest, now())
+                else:  # a channel without our gate (`rasa shell`): the code itself
+                    customer = check_code(session, contact, match.group(1), now())
         except VerificationLocked as locked:
             minutes = max(1, int((locked.until - now()).total_seconds() // 60) + 1)
             reply.say("verification_locked", minutes=minutes, buttons=reply.offer(HANDOFF))
@@ -128,6 +138,12 @@ class ValidateVerifyForm(FormValidationAction):
             return {"otp_code": None}
         reply.say("verified")
         return {"otp_code": CODE_ACCEPTED, "customer_verified": True, "customer_id": customer}
+
+
+def _typed_code_digest(tracker: Tracker) -> Optional[str]:
+    """The digest our channels' gate put in place of a typed code (channels/gate.py), if any."""
+    digest = (tracker.latest_message.get("metadata") or {}).get(CODE_DIGEST_KEY)
+    return digest if isinstance(digest, str) and _DIGEST.fullmatch(digest) else None
 
 
 def _backend_down(reply: Reply) -> Dict[Text, Any]:

@@ -27,10 +27,23 @@ _CODE = re.compile(
 )
 
 
+# What the channels pass on instead of a one-time code the verify form asked
+# for: an intent payload (NLU cannot misroute it), and the code's keyed digest.
+CODE_PLACEHOLDER = "/inform"
+CODE_DIGEST_KEY = "otp_digest"
+_SIX_DIGITS = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+
+
 class Secret(enum.Enum):
     CARD_NUMBER = "card_number"
     PASSWORD = "password"
     ONE_TIME_CODE = "one_time_code"
+
+
+def six_digits(text: str) -> Optional[str]:
+    """The first stand-alone six-digit number in `text` (a one-time code's shape), if any."""
+    match = _SIX_DIGITS.search(text)
+    return match.group(1) if match else None
 
 
 def looks_like_code(text: str) -> bool:

@@ -2,7 +2,9 @@
 
 Empty and over-long messages, card numbers, passwords and one-time codes the
 bot did not ask for are answered by the channel itself: nothing is parsed or
-stored. Typed "/" commands lose their power (bot/message_checks.py), the
+stored. A code the verify form did ask for is passed on as a placeholder
+message (an `inform` intent payload) with the code's keyed digest in the
+metadata, so the tracker never holds the code (actions/identity.py checks it). Typed "/" commands lose their power (bot/message_checks.py), the
 metadata's customer token is checked and replaced by a trusted customer id
 (bot/identity.py), and a customer waiting for an agent can return to the bot
 (channels/handoff.py), and the rating after a handoff is stored there too.
@@ -19,7 +21,8 @@ from bot.language import reply_language
 from bot.message_checks import Verdict, check_message
 from bot.payloads import action_payloads, button_payloads
 from bot.phrases import phrase
-from bot.sensitive import find_secret, looks_like_code
+from bot.backend.verification import code_digest
+from bot.sensitive import CODE_DIGEST_KEY, CODE_PLACEHOLDER, find_secret, six_digits
 from bot.settings import get_settings
 from channels.handoff import back_to_bot_reply, rating_reply
 
@@ -44,8 +47,9 @@ async def screen(agent: Agent, sender: str, text: Optional[str], metadata: Optio
     if checked.verdict is not Verdict.OK:
         key = _PHRASE_FOR_VERDICT[checked.verdict]
         return Screened(reply=[{"text": phrase(key, language, max_chars=max_chars)}])
-    expecting_code = looks_like_code(checked.text) and await _asked_for_code(agent, sender)
-    secret = find_secret(checked.text, expecting_code)
+    typed_code = six_digits(checked.text)
+    contact = await _contact_awaiting_code(agent, sender) if typed_code else None
+    secret = find_secret(checked.text, expecting_code=contact is not None)
     if secret is not None:
         return Screened(reply=[{"text": phrase(f"secret_{secret.value}", language)}])
     rated = await rating_reply(sender, checked.text)
@@ -54,13 +58,23 @@ async def screen(agent: Agent, sender: str, text: Optional[str], metadata: Optio
     resumed = await back_to_bot_reply(agent, sender, checked.text)
     if resumed is not None:
         return Screened(reply=resumed)
-    return Screened(text=checked.text, metadata=trusted_metadata(metadata))
+    passed_on = trusted_metadata(metadata)
+    passed_on.pop(CODE_DIGEST_KEY, None)  # only this gate may say a code was typed
+    if contact is not None and typed_code is not None:
+        # The answer to the verify form: the tracker gets a placeholder and the
+        # keyed digest the backend compares, never the code.
+        passed_on[CODE_DIGEST_KEY] = code_digest(contact, typed_code)
+        return Screened(text=CODE_PLACEHOLDER, metadata=passed_on)
+    return Screened(text=checked.text, metadata=passed_on)
 
 
-async def _asked_for_code(agent: Agent, sender: str) -> bool:
-    """Is the verify form waiting for this customer's one-time code?"""
+async def _contact_awaiting_code(agent: Agent, sender: str) -> Optional[str]:
+    """The contact the verify form sent a one-time code to, if it is waiting for that code."""
     tracker = await agent.tracker_store.retrieve(sender)
-    return tracker is not None and tracker.get_slot("requested_slot") == CODE_SLOT
+    if tracker is None or tracker.get_slot("requested_slot") != CODE_SLOT:
+        return None
+    contact = tracker.get_slot("contact")
+    return contact if isinstance(contact, str) and contact else None
 
 
 def allowed_payloads(agent: Agent) -> FrozenSet[str]:

@@ -3,11 +3,15 @@
 Built from the tracker's events (the one record of the conversation): what
 the customer typed, and what the bot or an agent said (an agent's
 reply is a bot event whose metadata names the agent). A button
-click shows as the button's title, not its payload.
+click shows as the button's title, not its payload, and a one-time code as ******.
 """
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List
+
+from bot.sensitive import CODE_PLACEHOLDER
+
+CODE_SHOWN = "******"  # a one-time code the customer typed (the tracker holds a placeholder)
 
 
 def visible_messages(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -16,8 +20,8 @@ def visible_messages(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     for event in events:
         kind = event.get("event")
         if kind == "user" and event.get("text"):
-            text = event["text"]
-            messages.append({"sender": "user", "text": offered.get(text, text), "timestamp": event.get("timestamp")})
+            text = CODE_SHOWN if event["text"] == CODE_PLACEHOLDER else offered.get(event["text"], event["text"])
+            messages.append({"sender": "user", "text": text, "timestamp": event.get("timestamp")})
         elif kind == "bot" and (event.get("text") or (event.get("data") or {}).get("buttons")):
             data = event.get("data") or {}
             buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in data.get("buttons") or []]

@@ -21,6 +21,9 @@ from bot.local_servers import (  # noqa: F401
 )
 
 
+RASA_API_TOKEN = "e2e-rasa-api-token-0123456789"
+
+
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     if not MODEL_PATH.exists():
@@ -72,6 +75,8 @@ def bot(model_path: Path, tmp_path_factory, fake_telegram) -> Iterator[RunningBo
     limits = {"KDPAY_REST_MESSAGES_PER_MINUTE_PER_SENDER": "600",
               "KDPAY_REST_MESSAGES_PER_MINUTE_PER_ADDRESS": "6000",
               "KDPAY_AGENT_SIGN_INS_PER_MINUTE_PER_ADDRESS": "600"}
-    running = RunningBot(tmp_path_factory.mktemp("servers"), {**telegram, **limits})
+    # Rasa's HTTP API (token-protected) lets tests read whole trackers, metadata included.
+    api = ["--enable-api", "--auth-token", RASA_API_TOKEN]
+    running = RunningBot(tmp_path_factory.mktemp("servers"), {**telegram, **limits}, rasa_args=api)
     yield running
     running.stop()

@@ -56,8 +56,18 @@ def start_verification(
     )
 
 
+def code_digest(contact: str, code: str) -> str:
+    """The keyed hash a channel passes on instead of a typed code (check it with check_code_digest)."""
+    return _code_hash(_contact_hash(normalise_contact(contact) or ""), (code or "").strip())
+
+
 def check_code(session: Session, contact: str, code: str, now: datetime) -> Optional[str]:
-    """The customer's public id if `code` is the newest unexpired unused code, else None.
+    """`check_code_digest` for a code as typed."""
+    return check_code_digest(session, contact, code_digest(contact, code), now)
+
+
+def check_code_digest(session: Session, contact: str, given_hash: str, now: datetime) -> Optional[str]:
+    """The customer's public id if `given_hash` is the digest of the newest unexpired unused code, else None.
 
     The fifth wrong code in a row returns None and locks the contact; from
     then until the lock ends every attempt raises VerificationLocked, even
@@ -66,13 +76,12 @@ def check_code(session: Session, contact: str, code: str, now: datetime) -> Opti
     """
     normalised = normalise_contact(contact) or ""
     contact_hash = _contact_hash(normalised)
-    given_hash = _code_hash(contact_hash, (code or "").strip())
     throttle = _throttle(session, contact_hash, now)
     if throttle.locked_until is not None and now < throttle.locked_until:
         raise VerificationLocked(throttle.locked_until)
     latest = _newest_code(session, contact_hash)
     usable = latest is not None and latest.used_at is None and now < latest.expires_at
-    matches = hashes_match(latest.code_hash if latest is not None else "0" * 64, given_hash)
+    matches = hashes_match(latest.code_hash if latest is not None else "0" * 64, str(given_hash or ""))
     if usable and matches:
         latest.used_at = now
         _reset(throttle, now)
