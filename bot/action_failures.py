@@ -16,8 +16,9 @@ Two small parts fix that:
   turn), records the failure for the current turn, and fails later calls of
   the same turn at once (one wait per turn, not one per predicted action).
 * `run_turn` is what the channels call instead of `on_new_message`: it runs
-  the turn and, when an action call failed or the turn raised, sends a short
-  apology in the customer's language with a "Talk to an agent" button.
+  the turn and, when an action call failed, the turn raised, or no model is
+  loaded (Rasa would drop the message silently), sends a short apology in the
+  customer's language with a "Talk to an agent" button.
 
 The next turn calls the action server again, so flows work as soon as it is
 back. A 400 from the action server is a form's normal rejection, not a fault.
@@ -133,6 +134,9 @@ async def run_turn(agent: Any, on_new_message: Callable[[UserMessage], Awaitable
     token = _current_turn.set(turn)
     raised = False
     try:
+        ready = getattr(agent, "is_ready", None)
+        if callable(ready) and not ready():  # no model loaded: Rasa would ignore the message silently
+            raise RuntimeError("no model is loaded")
         await on_new_message(message)
     except Exception as error:  # e.g. the tracker store is unreachable: the customer still hears from us
         raised = True

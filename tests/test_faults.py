@@ -220,3 +220,54 @@ def test_backend_turns_database_errors_into_backend_unavailable(tmp_path, monkey
     logged = caplog.text
     assert "OperationalError" in logged
     assert "secret-pw" not in logged and str(unreadable) not in logged
+
+
+def test_tracker_database_down_the_bot_answers_from_memory_and_the_outage_turns_are_not_stored(servers):
+    """Rasa 3.6 wraps the tracker store in FailSafeTrackerStore: on a database error it
+    logs and uses an in-memory store, so the customer still gets answers, but as a new
+    conversation, and the turns during the outage never reach the database."""
+    path = database_file(servers).with_name("kdpay.tracker.db")
+    assert path.exists(), "the tracker store keeps conversations next to the backend's database"
+    servers.say("tracker-down", "how do I reset my password?")
+    aside = path.with_suffix(".aside")
+    shutil.move(str(path), str(aside))
+    path.mkdir()
+    try:
+        replies, seconds = timed_say(servers, "tracker-down", "I want to lock my account", **signed_in("C-1001"))
+        assert "locked" in texts(replies)
+    finally:
+        path.rmdir()
+        shutil.move(str(aside), str(path))
+    assert user_texts(servers, "tracker-down") == ["how do I reset my password?"]
+    assert "Forgot password?" in texts(servers.say("tracker-down", "how do I reset my password?"))
+    print(f"tracker database down: answered in {seconds:.2f} s from memory; that turn is not stored")
+
+
+# run_turn on its own: a turn that raises ------------------------------------------
+
+class _NoAgent:
+    """Rasa's agent as run_turn sees it when the turn itself failed: nothing to read."""
+
+    action_endpoint = None
+    processor = None
+
+
+async def _failing_turn(message: Any) -> None:
+    raise ConnectionError("the tracker store is unreachable")
+
+
+@pytest.mark.parametrize("text, expected, button", [
+    ("I want to lock my account", APOLOGY_EN, HANDOFF_PAYLOAD),
+    ("我要冻结账户", APOLOGY_ZH, HANDOFF_PAYLOAD),
+    (HANDOFF_PAYLOAD, "无法转接人工客服", "/faq/contact_channels"),
+])
+def test_a_turn_that_raises_gets_an_apology_in_the_message_language(text, expected, button):
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from bot.action_failures import run_turn
+
+    output = CollectingOutputChannel()
+    went_through = asyncio.run(run_turn(_NoAgent(), _failing_turn, UserMessage(text, output, "someone")))
+    assert went_through is False
+    assert len(output.messages) == 1
+    assert expected in output.messages[0]["text"] and payloads(output.messages) == [button]
