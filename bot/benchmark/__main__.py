@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import List, Optional
 
@@ -14,6 +15,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     bench.add_arguments(commands.add_parser("bench", help="latency/throughput/memory per concurrency and channel"))
     soak.add_arguments(commands.add_parser("soak", help="sustained load, then trackers reconciled with clients"))
     args = parser.parse_args(argv)
+    # A CI timeout sends SIGTERM: exit through the `finally` blocks that stop the servers.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     return bench.main(args) if args.command == "bench" else soak.main(args)
 
 
