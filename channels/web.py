@@ -24,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.action_failures import run_turn
 from bot.identity import VERIFIED_CUSTOMER_KEY, trusted_metadata
 from bot.origins import origin_allowed
 from bot.phrases import phrase
@@ -166,7 +167,7 @@ class WebChatInput(InputChannel):
                 return
             await sio.emit("bot_typing", {"typing": True}, room=session_id)
             try:
-                await on_new_message(UserMessage(
+                await run_turn(_agent(sio, sid), on_new_message, UserMessage(  # apology on action faults
                     screened.text, output, session_id, input_channel=self.name(), metadata=screened.metadata
                 ))
             finally:
