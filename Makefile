@@ -20,7 +20,7 @@ export KDPAY_ACTIONS_PORT ?= 5055
 TRAINING_INPUTS := config.yml domain.yml data/faq_responses.yml \
 	$(wildcard data/*.yml data/nlu/*.yml bot/nlu/*.py bot/nlu/jieba_dict/*) bot/entities.py
 
-.PHONY: help install faq train db agent browser run shell telegram-dev test validate story-test pytest clean
+.PHONY: help install faq train db agent browser run shell telegram-dev test validate story-test pytest eval eval-smoke clean
 
 help:
 	@echo "make run    set up (virtualenv, model) and start the bot on http://localhost:$(KDPAY_RASA_PORT)"
@@ -116,6 +116,16 @@ test: validate story-test pytest
 .PHONY: scale-test
 scale-test: $(MODEL)
 	KDPAY_SCALE_TEST=1 $(BIN)/pytest tests/test_scale_out.py -ra
+
+# Evaluation report in results/eval/ (report.md, metrics.json, confusion.png):
+# `make eval` cross-validates three NLU pipelines, compares the policies with
+# TEDPolicy and runs the end-to-end flows (about 40 min); `make eval-smoke`
+# is the few-minute CI version and fails if held-out accuracy drops below 90%.
+eval: $(MODEL)
+	$(BIN)/python -m bot.evaluation --out results/eval
+
+eval-smoke: $(MODEL)
+	$(BIN)/python -m bot.evaluation --smoke --out results/eval
 
 # Performance (README "Performance"): scripts that print numbers and write
 # results/bench/. `make bench` times training, loads the real servers with

@@ -147,6 +147,8 @@ def render_report(metrics: Dict[str, Any]) -> str:
             lines += [f"| {f['flow']} | {f['file']} | {f['status']} |" for f in flows["flows"]]
         elif dialogue.get("e2e_note"):
             lines += ["", dialogue["e2e_note"]]
+    for error in metrics.get("errors", []):
+        lines += ["", f"**ERROR:** {error}"]
     for note in metrics.get("notes", []):
         lines += ["", f"Note: {note}"]
     return "\n".join(lines) + "\n"
