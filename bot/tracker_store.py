@@ -15,7 +15,7 @@ builds its engine from a URL instead:
 
 SQLite runs in WAL mode (readers never wait for the writer) with a busy
 timeout, so concurrent conversations wait for the write lock instead of
-failing with "database is locked".
+failing with "database is locked", and synchronous=NORMAL (see _sqlite_wal).
 """
 from __future__ import annotations
 
@@ -60,8 +60,11 @@ def make_tracker_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
         kwargs: Dict[str, Any] = {**create_engine_kwargs(url), "pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
         return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    # SQLAlchemy 1.4 opens and closes a file database's connection per session
+    # (NullPool); closing the last one checkpoints the WAL. Keep them open.
     engine = sa.create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        poolclass=sa.pool.QueuePool, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW,
     )
     sa.event.listen(engine, "connect", _sqlite_wal)
     return engine
@@ -70,6 +73,10 @@ def make_tracker_engine(url: str) -> Engine:
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode = WAL")
+    # In WAL mode NORMAL survives any process crash (SIGKILL included); only
+    # an OS crash or power cut may lose the last turns. FULL fsyncs every
+    # commit: several times slower per message (scripts/tracker_store_cost.py).
+    cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
 
