@@ -192,6 +192,25 @@ def test_report_renders_tables_and_the_fallback_rule():
     assert "nlu_fallback" in text and "2-fold" in text and "35.0% subsample" in text
 
 
+def test_report_renders_policies_flows_and_errors():
+    story = {"conversations_correct": 50, "conversations_total": 56, "conversation_success": 50 / 56,
+             "action_success": 0.95, "train_seconds": 250.0}
+    metrics = {
+        "settings": {"mode": "full", "model": "m", "folds": 5, "seed": 42}, "generated": "now",
+        "heldout": {},
+        "dialogue": {"policies": {"current": story, "+ TEDPolicy": {**story, "conversations_correct": 56,
+                                                                     "conversation_success": 1.0}},
+                     "e2e_flows": {"passed": 1, "total": 2, "files": ["tests/test_e2e_rest.py"],
+                                   "flows": [{"flow": "test_a", "file": "test_e2e_rest", "status": "passed"},
+                                             {"flow": "test_b", "file": "test_e2e_rest", "status": "failed"}]}},
+        "errors": ["end-to-end flows: boom"],
+    }
+    text = render_report(metrics)
+    assert "| + TEDPolicy | 56/56 (100.0%) | 95.0% | 250 |" in text
+    assert "1/2 passed" in text and "| test_b | test_e2e_rest | failed |" in text
+    assert "**ERROR:** end-to-end flows: boom" in text
+
+
 def test_confusion_png_is_written(tmp_path):
     path = plot_confusion(["a", "b"], [[3, 1], [0, 0]], tmp_path / "c.png", "test")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -9,7 +9,6 @@ run with --junitxml and read back per test.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -43,22 +42,17 @@ def story_test(model: "LoadedModel", stories: Path, out_dir: Path) -> Dict[str, 
     }
 
 
-def train_full_model(config: Path, out_dir: Path, name: str, cache_dir: Path) -> Dict[str, Any]:
-    """A full (NLU + dialogue) model in out_dir, with a private training cache.
+def train_full_model(config: Path, out_dir: Path, name: str) -> Dict[str, Any]:
+    """A full (NLU + dialogue) model in out_dir, trained from scratch.
 
-    The cache starts as a copy of the project's (.rasa/cache) when there is
-    one, so NLU parts identical to the trained model are reused and only what
-    differs (the policies) is trained; the project's cache is never written.
+    Rasa's training cache is off, as for the folds: both policy sets pay for
+    their NLU, so their training seconds compare, and the project's
+    .rasa/cache is neither read nor written.
     """
     from rasa.model_training import train
 
-    project_cache = PROJECT_DIR / ".rasa" / "cache"
-    if not cache_dir.exists() and project_cache.is_dir():
-        shutil.copytree(project_cache, cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    saved = {key: os.environ.get(key) for key in ("RASA_CACHE_DIRECTORY", "RASA_MAX_CACHE_SIZE")}
-    os.environ["RASA_CACHE_DIRECTORY"] = str(cache_dir)
-    os.environ["RASA_MAX_CACHE_SIZE"] = "5000"
+    saved = os.environ.get("RASA_MAX_CACHE_SIZE")
+    os.environ["RASA_MAX_CACHE_SIZE"] = "0"
     try:
         started = time.perf_counter()
         result = train(
@@ -68,11 +62,10 @@ def train_full_model(config: Path, out_dir: Path, name: str, cache_dir: Path) ->
         )
         seconds = time.perf_counter() - started
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        if saved is None:
+            os.environ.pop("RASA_MAX_CACHE_SIZE", None)
+        else:
+            os.environ["RASA_MAX_CACHE_SIZE"] = saved
     if result.code != 0 or not result.model:
         raise RuntimeError(f"training {name} failed with code {result.code}")
     return {"model": result.model, "train_seconds": seconds}

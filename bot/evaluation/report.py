@@ -15,6 +15,13 @@ FALLBACK_RULE = (
     "predictions; the column \"OOS R (+fb)\" also counts a fallback on an off-topic message as caught."
 )
 
+POLICIES_NOTE = (
+    "Both policy sets are trained from config.yml (same NLU pipeline and data); TEDPolicy uses the "
+    "MemoizationPolicy's max_history and 100 epochs. Train s is a full training, NLU included, without "
+    "Rasa's training cache. Stories are scored with e2e=True and without fail-on-prediction-errors, so "
+    "every story counts."
+)
+
 
 def _pct(value: Optional[float]) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
@@ -132,8 +139,7 @@ def render_report(metrics: Dict[str, Any]) -> str:
                     f"| {name} | {p['conversations_correct']}/{p['conversations_total']} "
                     f"({_pct(p['conversation_success'])}) | {_pct(p['action_success'])} | {p['train_seconds']:.0f} |"
                 )
-            lines.append("")
-            lines.append(dialogue.get("policies_note", ""))
+            lines += ["", POLICIES_NOTE]
         flows = dialogue.get("e2e_flows")
         if flows:
             lines += [
