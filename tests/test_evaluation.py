@@ -185,7 +185,7 @@ def test_report_renders_tables_and_the_fallback_rule():
     }
     text = render_report(metrics)
     assert text.startswith("# KDPay Assist evaluation (smoke)")
-    assert "| nlu_heldout.yml (n=10) | 95.0% | 50.0% | n/a | 94.0% | 50.0% | 100.0% | 25.0% | 50.0% | 10.0% | - | 12.5 |" in text
+    assert "| nlu_heldout.yml (n=10) | 95.0% | 50.0% | n/a | 94.0% | 40.0% | n/a | 50.0% | 100.0% | 25.0% | 50.0% | 10.0% | - | 12.5 |" in text
     assert "- faq/fees -> request_refund: 3" in text
     assert "**Best: current**" in text and "| 61 | 9.0 |" in text
     assert "55/56 conversations (98.2%)" in text

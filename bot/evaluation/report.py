@@ -27,9 +27,9 @@ def _pct(value: Optional[float]) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
-def _lang(summary: Dict[str, Any], language: str) -> str:
+def _lang(summary: Dict[str, Any], language: str, key: str = "accuracy") -> str:
     entry = summary.get("by_language", {}).get(language)
-    return _pct(entry["accuracy"]) if entry else "n/a"
+    return _pct(entry[key]) if entry else "n/a"
 
 
 def best_pipeline(cv: Dict[str, Dict[str, Any]], tolerance: float = 0.005) -> Optional[str]:
@@ -44,7 +44,8 @@ def best_pipeline(cv: Dict[str, Dict[str, Any]], tolerance: float = 0.005) -> Op
 def _nlu_row(name: str, summary: Dict[str, Any], train: str, parse_ms: Optional[float]) -> str:
     return (
         f"| {name} | {_pct(summary['accuracy'])} | {_lang(summary, 'zh')} | {_lang(summary, 'en')} "
-        f"| {_pct(summary['macro_f1'])} | {_pct(summary['faq_accuracy'])} "
+        f"| {_pct(summary['macro_f1'])} | {_lang(summary, 'zh', 'macro_f1')} | {_lang(summary, 'en', 'macro_f1')} "
+        f"| {_pct(summary['faq_accuracy'])} "
         f"| {_pct(summary['oos_precision'])} | {_pct(summary['oos_recall'])} "
         f"| {_pct(summary['oos_recall_fallback_ok'])} | {_pct(summary['fallback_rate'])} "
         f"| {train} | {'n/a' if parse_ms is None else f'{parse_ms:.1f}'} |"
@@ -52,9 +53,9 @@ def _nlu_row(name: str, summary: Dict[str, Any], train: str, parse_ms: Optional[
 
 
 _NLU_HEADER = (
-    "| | accuracy | zh acc | en acc | macro-F1 | FAQ topic acc | OOS P | OOS R | OOS R (+fb) "
-    "| fallback | train s | parse ms/msg |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| | accuracy | zh acc | en acc | macro-F1 | zh F1 | en F1 | FAQ topic acc | OOS P | OOS R "
+    "| OOS R (+fb) | fallback | train s | parse ms/msg |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
