@@ -37,13 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="CI size: concurrency 1 and 10, few messages, no training or baseline; "
                              "exit 1 on any error")
     parser.add_argument("--levels", type=int, nargs="+", help="concurrent customers per level (1 10 50 200)")
-    parser.add_argument("--messages", type=int, help="messages per level and channel (300)")
+    parser.add_argument("--messages", type=int,
+                        help="messages per level and channel: this many, but at least 3 per customer (300)")
     parser.add_argument("--baseline-levels", type=int, nargs="+", default=[1, 50])
     parser.add_argument("--parse-requests", type=int, help="/model/parse calls per concurrency (300)")
     parser.add_argument("--no-training", action="store_true", help="do not time training (it takes minutes)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline comparison")
     parser.add_argument("--baseline-model", type=Path, help="a baseline model trained before (skips its training)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a turn counts as timed out")
+    parser.add_argument("--nlu-cache-size", type=int,
+                        help="KDPAY_NLU_CACHE_SIZE for the servers (default: the bot's setting; 0: parse every turn)")
     parser.add_argument("--out", type=Path, default=RESULTS)
 
 
@@ -57,6 +60,7 @@ def _settings(args: argparse.Namespace) -> Dict[str, Any]:
         "baseline": not (smoke or args.no_baseline),
         "baseline_levels": args.baseline_levels,
         "timeout_s": args.timeout,
+        "nlu_cache_size": args.nlu_cache_size,  # None: the bot's own default
         "warmup_turns": sum(len(script.turns) for script in SCRIPTS),
     }
 
@@ -71,18 +75,23 @@ def warm_up(servers: BenchServers, run_id: str, timeout: float) -> None:
                          f"{run_id}-warmup", TOKEN_SECRET, timeout))
 
 
+def messages_for(customers: int, messages: int) -> int:
+    """A level's fixed message count: `messages`, but enough for every customer to hold a conversation."""
+    return max(messages, 3 * customers)
+
+
 def run_level(servers: BenchServers, server: str, channel: str, customers: int, messages: int,
               run_id: str, timeout: float) -> Dict[str, Any]:
-    """`customers` customers share `messages` messages on one channel."""
+    """`customers` customers share a fixed number of messages on one channel."""
     level_id = f"{run_id}-{server}-{customers}"
-    budget = Budget(messages=messages)
+    budget = Budget(messages=messages_for(customers, messages))
     with RssSampler(servers, every=1.0) as rss:
-        started = time.monotonic()
         if channel == "rest":
+            started = time.monotonic()
             records = asyncio.run(run_rest(servers.url, customers, budget, level_id, TOKEN_SECRET, timeout))
+            wall = time.monotonic() - started
         else:
-            records = run_socketio(servers.url, customers, budget, level_id, TOKEN_SECRET, timeout)
-        wall = time.monotonic() - started
+            records, wall = run_socketio(servers.url, customers, budget, level_id, TOKEN_SECRET, timeout)
     level = reporting.summarise_level(records, wall, server, channel, customers, rss.max_total())
     lat = level["latency"]
     print(f"  {server:8} {channel:8} {customers:>4} customers: {level['msgs_per_s']} msg/s, p50 {lat['p50_ms']} ms, "
@@ -94,7 +103,7 @@ def measure_server(name: str, model: Path, logs: Path, settings: Dict[str, Any],
                    channels: Sequence[str], run_id: str, parse: bool) -> Dict[str, Any]:
     """Start one model's servers and measure them; returns cold start, levels, parse floor, accuracy, RSS."""
     print(f"starting the {name} servers ({model.name})", flush=True)
-    servers = BenchServers(logs, model)
+    servers = BenchServers(logs, model, nlu_cache_size=settings["nlu_cache_size"])
     try:
         cold_start, _ = servers.first_answer()
         print(f"  cold start: {cold_start:.1f} s", flush=True)

@@ -17,7 +17,7 @@ TARGET_BASELINE_RATIO = 3.0
 TARGET_COLD_START_S = 20.0
 TARGET_RSS_MB = 1200.0
 
-LEVEL_KEYS = ("server", "channel", "customers", "messages", "answered", "errors", "error_kinds",
+LEVEL_KEYS = ("server", "channel", "customers", "messages", "answered", "errors", "error_kinds", "error_examples",
               "wall_s", "msgs_per_s", "latency", "faq_latency", "rss_max_mb")
 REPORT_KEYS = ("started", "mode", "host", "settings", "model", "training", "cold_start_s", "levels",
                "nlu_parse", "heldout_accuracy", "baseline", "rss_max_mb", "targets")
@@ -36,12 +36,19 @@ def summarise_level(records: Sequence[TurnRecord], wall_s: float, server: str, c
         "answered": len(answered),
         "errors": sum(errors.values()),
         "error_kinds": dict(errors),
+        "error_examples": _error_examples(records),
         "wall_s": round(wall_s, 2),
         "msgs_per_s": round(len(answered) / wall_s, 1) if wall_s > 0 else None,
         "latency": summarise_ms([r.latency_s for r in answered]),
         "faq_latency": summarise_ms([r.latency_s for r in answered if r.kind == FAQ]),
         "rss_max_mb": rss_max_mb,
     }
+
+
+def _error_examples(records: Sequence[TurnRecord], limit: int = 3) -> List[Dict[str, Any]]:
+    """A few failed turns with the start of their replies, so a failure can be understood from the JSON."""
+    return [{"text": r.text, "error": r.error, "replies": [t[:80] for t in r.texts[:2]]}
+            for r in records if r.error][:limit]
 
 
 def find_level(levels: Sequence[Dict[str, Any]], server: str, channel: str, customers: int) -> Optional[Dict[str, Any]]:

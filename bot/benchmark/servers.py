@@ -24,9 +24,12 @@ RAISED_LIMITS = {
 class BenchServers:
     """A RunningBot with `--enable-api --auth-token <random>` (for /model/parse and trackers)."""
 
-    def __init__(self, logs: Path, model: Path = MODEL_PATH, extra_env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, logs: Path, model: Path = MODEL_PATH, extra_env: Optional[Dict[str, str]] = None,
+                 nlu_cache_size: Optional[int] = None) -> None:
         self.api_token = secrets.token_urlsafe(24)
         logs.mkdir(parents=True, exist_ok=True)
+        if nlu_cache_size is not None:  # the scripts repeat texts: 0 measures every turn's NLU
+            extra_env = {**(extra_env or {}), "KDPAY_NLU_CACHE_SIZE": str(nlu_cache_size)}
         self.bot = RunningBot(logs, {**RAISED_LIMITS, **(extra_env or {})}, model=model,
                               rasa_args=["--enable-api", "--auth-token", self.api_token])
         self.url = self.bot.url

@@ -42,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-growth-mb", type=float, default=100.0,
                         help="allowed RSS growth from the end of warm-up to the end")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a turn counts as timed out")
+    parser.add_argument("--nlu-cache-size", type=int, help="KDPAY_NLU_CACHE_SIZE for the server (default: the bot's)")
     parser.add_argument("--out", type=Path, default=RESULTS)
 
 
@@ -102,7 +103,7 @@ async def _drive(servers: BenchServers, customers: int, deadline: float, run_id:
                  timeout: float) -> List[TurnRecord]:
     budget = Budget(deadline=deadline)
     rest_customers = customers // 2
-    rest, web = await asyncio.gather(
+    rest, (web, _) = await asyncio.gather(
         run_rest(servers.url, rest_customers, budget, run_id, TOKEN_SECRET, timeout, think),
         asyncio.to_thread(run_socketio, servers.url, customers - rest_customers, budget, run_id, TOKEN_SECRET,
                           timeout, think),
@@ -119,7 +120,7 @@ def main(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="kdpay-soak-"))
     print(f"soak: {customers} customers (half REST, half socket.io) for {minutes:g} min, think ~{args.think:g} s",
           flush=True)
-    servers = BenchServers(work / "servers", MODEL_PATH)
+    servers = BenchServers(work / "servers", MODEL_PATH, nlu_cache_size=args.nlu_cache_size)
     try:
         warm_up(servers, run_id, args.timeout)
         with RssSampler(servers, every=sample_every) as rss:

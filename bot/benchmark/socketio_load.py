@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import socketio
 
@@ -28,9 +28,10 @@ CHANNEL = "socketio"
 class WebCustomer:
     """One widget connection; `say` sends a message and waits for the end of the turn."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
         self.url = url
-        self.client = socketio.Client(reconnection=False)
+        # engine.io's 5 s default for the handshake is too short for a server busy with 200 customers.
+        self.client = socketio.Client(reconnection=False, request_timeout=timeout)
         self._lock = threading.Lock()
         self._confirmed = threading.Event()
         self._turn_over = threading.Event()
@@ -96,16 +97,21 @@ class WebCustomer:
 
 
 def _customer(number: int, url: str, budget: Budget, records: List[TurnRecord], lock: threading.Lock,
-              run_id: str, token_secret: str, timeout: float, think_s: float, seed: int) -> None:
+              run_id: str, token_secret: str, timeout: float, think_s: float, seed: int,
+              everyone_connected: threading.Barrier) -> None:
     rng = random.Random(seed + 10_000 + number)
-    web = WebCustomer(url)
+    web = WebCustomer(url, timeout)
+    failure: Optional[Exception] = None
     try:
         web.connect(timeout)
     except Exception as exc:  # the server refused or is overloaded: one error, this customer stops
+        failure = exc
+    everyone_connected.wait()
+    if failure is not None:
         if budget.take():
             with lock:
                 records.append(TurnRecord(CHANNEL, number, f"{run_id}-web-{number}-connect", 0, "", "connect",
-                                          time.monotonic(), error=f"connection:{type(exc).__name__}"))
+                                          time.monotonic(), error=f"connection:{type(failure).__name__}"))
         return
     try:
         for script in scripts_for(number, seed):
@@ -139,17 +145,26 @@ def _customer(number: int, url: str, budget: Budget, records: List[TurnRecord], 
 
 
 def run_socketio(url: str, customers: int, budget: Budget, run_id: str, token_secret: str,
-                 timeout: float = 30.0, think_s: float = 0.0, seed: int = 7) -> List[TurnRecord]:
-    """`customers` concurrent widget customers (threads); returns every turn's record."""
+                 timeout: float = 30.0, think_s: float = 0.0, seed: int = 7) -> Tuple[List[TurnRecord], float]:
+    """`customers` concurrent widget customers (threads): every turn's record, and the seconds of talking.
+
+    All customers connect first (like visitors with the page already open);
+    the clock starts when the last one has, so connecting is not counted as
+    message latency or throughput. Failed connections are errors.
+    """
     records: List[TurnRecord] = []
     lock = threading.Lock()
+    everyone_connected = threading.Barrier(customers + 1)
     threads = [
         threading.Thread(target=_customer, name=f"web-customer-{number}", daemon=True,
-                         args=(number, url, budget, records, lock, run_id, token_secret, timeout, think_s, seed))
+                         args=(number, url, budget, records, lock, run_id, token_secret, timeout, think_s, seed,
+                               everyone_connected))
         for number in range(customers)
     ]
     for thread in threads:
         thread.start()
+    everyone_connected.wait()
+    started = time.monotonic()
     for thread in threads:
         thread.join()
-    return records
+    return records, time.monotonic() - started
