@@ -16,7 +16,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import requests
@@ -26,9 +26,10 @@ from actions.backend import BackendUnavailable, backend
 from bot.action_failures import DEFAULT_ACTION_TIMEOUT_SECONDS, HANDOFF_PAYLOAD
 from bot.backend.customer_tokens import issue_customer_token
 from bot.backend.db import default_engine
-from conftest import BIN, PROJECT_DIR, TOKEN_SECRET, RunningBot, wait_until_up
+from conftest import BIN, PROJECT_DIR, TELEGRAM_WEBHOOK_SECRET, TOKEN_SECRET, RunningBot, wait_until_up
 
 API_TOKEN = "faults-api-token-0123456789"
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 SLOW_SECONDS = 30
 # The apology must come within the action timeout plus the turn's own work.
 APOLOGY_WITHIN_SECONDS = DEFAULT_ACTION_TIMEOUT_SECONDS + 3
@@ -73,8 +74,67 @@ class SlowActionServer:
 
 
 @pytest.fixture(scope="module")
-def servers(model_path: Path, tmp_path_factory) -> Iterator[RunningBot]:
-    running = RunningBot(tmp_path_factory.mktemp("faults"), rasa_args=("--enable-api", "--auth-token", API_TOKEN))
+def telegram_api() -> Iterator[Any]:
+    from fake_telegram import FakeTelegram
+
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+
+
+class TrackerDatabase:
+    """A PostgreSQL database of its own for the conversations, which a test can take offline."""
+
+    def __init__(self) -> None:
+        import psycopg2
+
+        self.name = f"kdpay_faults_{os.getpid()}"
+        self.url = f"{PG_SERVER}/{self.name}"
+        self._admin = psycopg2.connect(f"{PG_SERVER}/postgres", connect_timeout=3)
+        self._admin.autocommit = True
+        self._sql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        self._sql(f"CREATE DATABASE {self.name}")
+
+    def _sql(self, statement: str, *values: Any) -> None:
+        with self._admin.cursor() as cursor:
+            cursor.execute(statement, values or None)
+
+    def set_online(self, online: bool) -> None:
+        """Offline: no new connections, and the open ones are ended (as when the server goes away)."""
+        self._sql(f"ALTER DATABASE {self.name} ALLOW_CONNECTIONS {'true' if online else 'false'}")
+        if not online:
+            self._sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", self.name)
+
+    def drop(self) -> None:
+        self._sql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        self._admin.close()
+
+
+@pytest.fixture(scope="module")
+def tracker_database() -> Iterator[Optional[TrackerDatabase]]:
+    import psycopg2
+
+    try:
+        database = TrackerDatabase()
+    except psycopg2.OperationalError as error:
+        print(f"PostgreSQL at {PG_SERVER} is unavailable ({error}): conversations stay in SQLite")
+        yield None
+        return
+    yield database
+    database.drop()
+
+
+@pytest.fixture(scope="module")
+def servers(model_path: Path, tmp_path_factory, telegram_api, tracker_database) -> Iterator[RunningBot]:
+    """Backend in SQLite, conversations in PostgreSQL: each can fail without the other."""
+    from fake_telegram import TOKEN
+
+    env = {"KDPAY_TELEGRAM_TOKEN": TOKEN, "KDPAY_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_WEBHOOK_SECRET,
+           "KDPAY_TELEGRAM_API_URL": telegram_api.url}
+    if tracker_database is not None:
+        env["KDPAY_TRACKER_DATABASE_URL"] = tracker_database.url
+    running = RunningBot(tmp_path_factory.mktemp("faults"), env,
+                         rasa_args=("--enable-api", "--auth-token", API_TOKEN))
     yield running
     running.stop()
 
@@ -153,6 +213,26 @@ def test_action_server_down_a_handoff_request_points_to_other_channels(servers):
     assert payloads(replies) == ["/faq/contact_channels"]  # not the handoff again: it would fail the same way
 
 
+def test_action_server_down_the_website_widget_and_telegram_get_the_apology_too(servers, telegram_api):
+    from fake_telegram import message_update
+    from test_telegram_channel import post, wait_for_text
+    from test_web_channel import WebCustomer
+
+    customer = WebCustomer(servers.url)
+    customer.connect(token=signed_in("C-1001")["metadata"]["customer_token"])
+    try:
+        replies = customer.say("lock my account now")
+    finally:
+        customer.close()
+    assert APOLOGY_EN in texts(replies) and HANDOFF_PAYLOAD in str(replies)
+
+    user = 770_000_001
+    assert post(servers, message_update(user, "I want to lock my account")).text == "ok"
+    sent = wait_for_text(telegram_api, user, APOLOGY_EN, timeout=20)
+    keyboard = sent[-1]["reply_markup"]["inline_keyboard"]
+    assert keyboard[0][0]["text"] == "Talk to an agent"
+
+
 def test_slow_action_server_apology_within_the_timeout(servers):
     slow = SlowActionServer(servers.actions_port).start()
     try:
@@ -222,22 +302,21 @@ def test_backend_turns_database_errors_into_backend_unavailable(tmp_path, monkey
     assert "secret-pw" not in logged and str(unreadable) not in logged
 
 
-def test_tracker_database_down_the_bot_answers_from_memory_and_the_outage_turns_are_not_stored(servers):
+def test_tracker_database_down_the_bot_answers_from_memory_and_the_outage_turns_are_not_stored(
+    servers, tracker_database
+):
     """Rasa 3.6 wraps the tracker store in FailSafeTrackerStore: on a database error it
     logs and uses an in-memory store, so the customer still gets answers, but as a new
     conversation, and the turns during the outage never reach the database."""
-    path = database_file(servers).with_name("kdpay.tracker.db")
-    assert path.exists(), "the tracker store keeps conversations next to the backend's database"
+    if tracker_database is None:
+        pytest.skip(f"needs PostgreSQL at {PG_SERVER} for the conversations (see the printed reason)")
     servers.say("tracker-down", "how do I reset my password?")
-    aside = path.with_suffix(".aside")
-    shutil.move(str(path), str(aside))
-    path.mkdir()
+    tracker_database.set_online(False)
     try:
         replies, seconds = timed_say(servers, "tracker-down", "I want to lock my account", **signed_in("C-1001"))
         assert "locked" in texts(replies)
     finally:
-        path.rmdir()
-        shutil.move(str(aside), str(path))
+        tracker_database.set_online(True)
     assert user_texts(servers, "tracker-down") == ["how do I reset my password?"]
     assert "Forgot password?" in texts(servers.say("tracker-down", "how do I reset my password?"))
     print(f"tracker database down: answered in {seconds:.2f} s from memory; that turn is not stored")
