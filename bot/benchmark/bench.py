@@ -174,6 +174,7 @@ def main(args: argparse.Namespace) -> int:
         reporting.write_json(report, args.out / "bench.json")
         if report["levels"]:
             reporting.plot_latency(report, args.out / "latency.png")
+        keep_logs(work, args.out / "logs")
         shutil.rmtree(work, ignore_errors=True)
     print()
     print(reporting.table(report))
@@ -191,6 +192,15 @@ def main(args: argparse.Namespace) -> int:
         print(f"FAILED: {errors} errors")
         return 1
     return 0
+
+
+def keep_logs(work: Path, logs: Path) -> None:
+    """The servers' and trainings' logs (not databases or models) next to the results, for failures."""
+    shutil.rmtree(logs, ignore_errors=True)
+    for log in work.rglob("*.log"):
+        target = logs / log.relative_to(work)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(log, target)
 
 
 def _compare(levels: List[Dict[str, Any]], base: Dict[str, Any], model: Path) -> Dict[str, Any]:

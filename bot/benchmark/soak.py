@@ -24,7 +24,7 @@ from urllib.parse import quote
 import aiohttp
 
 from bot.benchmark import report as reporting
-from bot.benchmark.bench import RESULTS, warm_up
+from bot.benchmark.bench import RESULTS, keep_logs, warm_up
 from bot.benchmark.customers import Budget, TurnRecord
 from bot.benchmark.reconcile import ClientTurn, reconcile, summarise
 from bot.benchmark.rest_load import run_rest
@@ -134,9 +134,7 @@ def main(args: argparse.Namespace) -> int:
         events, tracker_failures = asyncio.run(fetch_trackers(servers.url, servers.api_token, list(conversations)))
     finally:
         servers.stop()
-        logs = args.out / "soak-logs"
-        shutil.rmtree(logs, ignore_errors=True)
-        shutil.copytree(work / "servers", logs, ignore=shutil.ignore_patterns("*.db"), dirs_exist_ok=True)
+        keep_logs(work, args.out / "soak-logs")
         shutil.rmtree(work, ignore_errors=True)
 
     results = [reconcile(cid, turns, events.get(cid, [])) for cid, turns in conversations.items()
