@@ -31,8 +31,9 @@ from conftest import BIN, PROJECT_DIR, TELEGRAM_WEBHOOK_SECRET, TOKEN_SECRET, Ru
 API_TOKEN = "faults-api-token-0123456789"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 SLOW_SECONDS = 30
-# The apology must come within the action timeout plus the turn's own work.
-APOLOGY_WITHIN_SECONDS = DEFAULT_ACTION_TIMEOUT_SECONDS + 3
+# Behaviour, not speed: the apology comes long before the slow server would answer
+# (measured numbers: scripts/action_fault_timings.py).
+APOLOGY_WITHIN_SECONDS = SLOW_SECONDS / 2
 APOLOGY_EN = "something went wrong on my side"
 APOLOGY_ZH = "出了点问题"
 BACKEND_DOWN_EN = "can't reach our systems"
