@@ -33,7 +33,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import aiohttp
 from rasa.core.channels.channel import UserMessage
-from rasa.utils.endpoints import EndpointConfig
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot.conversation import conversation_language
 from bot.language import reply_language
@@ -96,7 +96,7 @@ class GuardedActionEndpoint(EndpointConfig):
         kwargs["timeout"] = aiohttp.ClientTimeout(total=self.timeout_seconds)
         try:
             return await super().request(method, subpath, content_type, compress, **kwargs)
-        except aiohttp.ClientResponseError as error:
+        except ClientResponseError as error:  # Rasa's own class, raised for every status >= 400
             if error.status != 400:  # 400 = a form's ActionExecutionRejection, a normal outcome
                 _record(turn, f"HTTP {error.status}")
             raise

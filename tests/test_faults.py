@@ -351,3 +351,47 @@ def test_a_turn_that_raises_gets_an_apology_in_the_message_language(text, expect
     assert went_through is False
     assert len(output.messages) == 1
     assert expected in output.messages[0]["text"] and payloads(output.messages) == [button]
+
+
+@pytest.mark.parametrize("status, fault", [(200, False), (400, False), (404, True), (500, True)])
+def test_a_form_rejection_is_not_a_fault_but_an_action_server_error_is(status, fault):
+    """400 is rasa_sdk's ActionExecutionRejection (a form's normal outcome); 404 and 500 are faults."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.action_failures import GuardedActionEndpoint, run_turn
+    from conftest import free_port
+
+    class Agent:
+        action_endpoint = None
+        processor = None
+        tracker_store = None  # no conversation to read: the apology follows the message's language
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.json_response({"events": [], "responses": [], "action_name": "x", "error": "no"}, status=status)
+
+    async def scenario() -> Tuple[bool, List[Dict[str, Any]]]:
+        app = web.Application()
+        app.router.add_post("/webhook", answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        endpoint = GuardedActionEndpoint.wrap(EndpointConfig(f"http://127.0.0.1:{port}/webhook", timeout=2))
+
+        async def rasa_turn(message: Any) -> None:
+            try:  # what Rasa's processor does with a failed action: log it and go on
+                await endpoint.request(json={"next_action": "action_lock_account"}, method="post")
+            except Exception:
+                pass
+
+        output = CollectingOutputChannel()
+        try:
+            went_through = await run_turn(Agent(), rasa_turn, UserMessage("lock my account", output, "someone"))
+        finally:
+            await runner.cleanup()
+        return went_through, output.messages
+
+    went_through, messages = asyncio.run(scenario())
+    assert went_through is not fault
+    assert (APOLOGY_EN in texts(messages)) is fault
