@@ -73,6 +73,8 @@ class ActionServerUnavailable(aiohttp.ClientConnectionError):
 class GuardedActionEndpoint(EndpointConfig):
     """The action endpoint with our timeout and per-turn failure bookkeeping."""
 
+    timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS
+
     @classmethod
     def wrap(cls, endpoint: EndpointConfig) -> "GuardedActionEndpoint":
         kwargs = dict(endpoint.kwargs)
@@ -85,7 +87,10 @@ class GuardedActionEndpoint(EndpointConfig):
         guarded.timeout_seconds = timeout
         return guarded
 
-    timeout_seconds: float = DEFAULT_ACTION_TIMEOUT_SECONDS
+    def copy(self) -> "GuardedActionEndpoint":
+        plain = super().copy()
+        plain.kwargs["timeout"] = self.timeout_seconds
+        return GuardedActionEndpoint.wrap(plain)
 
     async def request(self, method: str = "post", subpath: Optional[str] = None,
                       content_type: Optional[str] = "application/json", compress: bool = False,
