@@ -15,7 +15,9 @@ import secrets
 import signal
 import sys
 import subprocess
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
@@ -228,6 +230,23 @@ def test_an_agent_reply_sent_through_server_b_reaches_a_customer_connected_to_se
         assert reply["sender"] == "agent" and reply.get("agent_name") == "Mei"
     finally:
         customer.close()
+
+
+def test_two_messages_at_once_on_two_servers_take_turns(cluster: Cluster):
+    """The Redis lock store: without it both servers would extend the same tracker at once."""
+    me = f"scale-{uuid.uuid4().hex[:8]}"
+    questions = [(cluster.a, "how do I reset my password?"), (cluster.b, "how long does a refund take?")]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda pair: pair[0].say(me, pair[1]), questions))
+    assert all(answers)
+    events = cluster.b.tracker(me)["events"]
+    users = [e["text"] for e in events if e["event"] == "user"]
+    assert sorted(users) == sorted(text for _, text in questions)
+    # Each turn ends (action_listen) before the next customer message is in the tracker.
+    kinds = [e["event"] if e["event"] != "action" else e["name"] for e in events]
+    second = kinds.index("user", kinds.index("user") + 1)
+    assert "action_listen" in kinds[kinds.index("user"):second]
+    assert kinds[-1] == "action_listen"
 
 
 def test_a_form_alternates_between_servers_and_survives_one_being_killed(cluster: Cluster):
