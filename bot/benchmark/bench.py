@@ -18,9 +18,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+import requests
+
 from bot.benchmark import report as reporting
 from bot.benchmark.baseline import BASELINE_CONFIG, OUR_CONFIG, model_mb, train_timed
-from bot.benchmark.customers import SCRIPTS, Budget
+from bot.benchmark.customers import SCRIPTS, Budget, customer_token
 from bot.benchmark.nlu import heldout_accuracy, heldout_examples, parse_load
 from bot.benchmark.rest_load import run_rest
 from bot.benchmark.servers import BenchServers, RssSampler
@@ -70,9 +72,12 @@ def _host() -> Dict[str, Any]:
 
 
 def warm_up(servers: BenchServers, run_id: str, timeout: float) -> None:
-    """Every script once, one customer: the first calls of each model path are slow (graph building)."""
-    asyncio.run(run_rest(servers.url, 1, Budget(messages=sum(len(s.turns) for s in SCRIPTS)),
-                         f"{run_id}-warmup", TOKEN_SECRET, timeout))
+    """Every script once over REST: the first calls of each model and action path are slow (graph building)."""
+    for number, script in enumerate(SCRIPTS):
+        metadata = {"customer_token": customer_token(script.customer, TOKEN_SECRET)} if script.customer else {}
+        for turn in script.turns:
+            requests.post(f"{servers.url}/webhooks/rest/webhook", timeout=timeout,
+                          json={"sender": f"{run_id}-warmup-{number}", "message": turn.text, "metadata": metadata})
 
 
 def messages_for(customers: int, messages: int) -> int:
