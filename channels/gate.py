@@ -42,6 +42,7 @@ class Screened:
 
 async def screen(agent: Agent, sender: str, text: Optional[str], metadata: Optional[Dict[str, Any]]) -> Screened:
     max_chars = get_settings().max_message_chars
+    text = valid_unicode(text)
     checked = check_message(text, allowed_payloads(agent), max_chars)
     language = reply_language([(text or "")[:max_chars]])
     if checked.verdict is not Verdict.OK:
@@ -66,6 +67,16 @@ async def screen(agent: Agent, sender: str, text: Optional[str], metadata: Optio
         passed_on[CODE_DIGEST_KEY] = code_digest(contact, typed_code)
         return Screened(text=CODE_PLACEHOLDER, metadata=passed_on)
     return Screened(text=checked.text, metadata=passed_on)
+
+
+def valid_unicode(text: Optional[str]) -> Optional[str]:
+    """`text` with lone surrogates (JSON may carry "\\ud800"; UTF-8 cannot) replaced by "?".
+
+    Left in, they crash the NLU pipeline's tokenizers on the way to the tracker.
+    """
+    if not isinstance(text, str):
+        return text
+    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 async def _contact_awaiting_code(agent: Agent, sender: str) -> Optional[str]:

@@ -103,10 +103,19 @@ def _parse_body(request: Request) -> "tuple[Dict[str, Any], Optional[str]]":
     if not isinstance(body, dict):
         return {}, "the body must be a JSON object"
     sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata")
-    if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_CHARS:
+    if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_CHARS or not _is_utf8(sender):
         return {}, f"'sender' must be a string of 1 to {MAX_SENDER_CHARS} characters"
     if message is not None and not isinstance(message, str):
         return {}, "'message' must be a string"
     if metadata is not None and not isinstance(metadata, dict):
         return {}, "'metadata' must be an object"
     return {"sender": sender, "message": message or "", "metadata": metadata or {}}, None
+
+
+def _is_utf8(text: str) -> bool:
+    """False for strings with lone surrogates (JSON allows "\\ud800"): unusable as a conversation key."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
