@@ -26,7 +26,7 @@ class BenchServers:
 
     def __init__(self, logs: Path, model: Path = MODEL_PATH, extra_env: Optional[Dict[str, str]] = None,
                  nlu_cache_size: Optional[int] = None) -> None:
-        self.api_token = secrets.token_urlsafe(24)
+        self.api_token = secrets.token_hex(24)  # never starts with '-' (argparse would take it for an option)
         logs.mkdir(parents=True, exist_ok=True)
         if nlu_cache_size is not None:  # the scripts repeat texts: 0 measures every turn's NLU
             extra_env = {**(extra_env or {}), "KDPAY_NLU_CACHE_SIZE": str(nlu_cache_size)}
