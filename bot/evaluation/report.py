@@ -17,8 +17,8 @@ FALLBACK_RULE = (
 
 POLICIES_NOTE = (
     "Both policy sets are trained from config.yml (same NLU pipeline and data); TEDPolicy uses the "
-    "MemoizationPolicy's max_history and 100 epochs. Train s is a full training, NLU included, without "
-    "Rasa's training cache. Stories are scored with e2e=True and without fail-on-prediction-errors, so "
+    "MemoizationPolicy's max_history and 100 epochs. Train s counts only what was not in a private copy "
+    "of the training cache of `make train` (so mostly the policies; NLU parts are reused). Stories are scored with e2e=True and without fail-on-prediction-errors, so "
     "every story counts."
 )
 
