@@ -125,13 +125,14 @@ def _postgres_admin(sql: str) -> None:
 def measure_load(customers: int, messages: int) -> None:
     from bot.benchmark.customers import Budget
     from bot.benchmark.rest_load import run_rest
+    from bot.benchmark.servers import RAISED_LIMITS
     from bot.local_servers import TOKEN_SECRET, RunningBot
 
     print(f"{customers} concurrent REST customers, {messages} messages, real servers:")
     for name in ("in-memory", "SQLite, own file", "SQLite, backend's file"):
         with tempfile.TemporaryDirectory() as tmp:
             logs = Path(tmp)
-            extra: Dict[str, str] = {}
+            extra: Dict[str, str] = dict(RAISED_LIMITS)  # one client address, many customers
             rasa_args: List[str] = []
             if name == "in-memory":
                 endpoints = logs / "endpoints.memory.yml"
