@@ -82,7 +82,8 @@ def test_servers_at_debug_level_log_no_personal_data_in_full(debug_bot):
     me = f"log-{uuid.uuid4().hex[:8]}"
     debug_bot.say(me, "I want to lock my account")
     debug_bot.say(me, f"my email is {EMAIL}")  # a contact: the verify form takes it, a code is "sent"
-    debug_bot.say(me, f"order {CODE} and call me on {PHONE}")  # not screened: Rasa parses and logs it
+    # Another conversation (this one waits for a code, so the gate would redact it): Rasa parses and logs it.
+    debug_bot.say(f"log-{uuid.uuid4().hex[:8]}", f"order {CODE} and call me on {PHONE}")
     debug_bot.say(f"log-{uuid.uuid4().hex[:8]}", f"my card is {CARD}")
     logs = {path.name: path.read_text(errors="replace") for path in Path(debug_bot.logs).glob("*.log")}
     assert set(logs) == {"rasa.log", "actions.log"}
