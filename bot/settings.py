@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(
         1000, description="Longer customer messages are refused politely"
     )
+    nlu_cache_size: int = Field(
+        10_000, ge=0, description="NLU results kept for repeated messages per server process (0: off)"
+    )
     web_origins: str = Field(
         "", description="Comma-separated origins allowed to embed the web widget"
     )
@@ -34,6 +37,9 @@ class Settings(BaseSettings):
     )
     agent_requests_per_minute_per_address: int = Field(
         600, description="Agent console API calls per client address (a console polls about 60 a minute)"
+    )
+    rest_api_token: SecretStr = Field(
+        SecretStr(""), description="Bearer token server-side integrations send to the REST webhook; required in production"
     )
     telegram_token: SecretStr = Field(SecretStr(""), description="Telegram bot token; unset: no Telegram channel")
     telegram_webhook_secret: SecretStr = Field(

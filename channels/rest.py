@@ -9,6 +9,7 @@ reason, and everything else goes through the channels' common screening
 """
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -57,6 +58,9 @@ class KDPayRestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            refusal = _integration_key_refusal(request)
+            if refusal is not None:
+                return refusal
             body, problem = _parse_body(request)
             if not self.per_address.allow(client_address(request)):
                 return self._slow_down(request, body, self.per_address)
@@ -92,6 +96,25 @@ class KDPayRestInput(InputChannel):
             message["recipient_id"] = body["sender"]
         replies: List[Dict[str, Any]] = [message]
         return response.json(replies, status=429, headers={"Retry-After": str(limiter.retry_after_seconds)})
+
+
+def _integration_key_refusal(request: Request) -> Optional[HTTPResponse]:
+    """The REST webhook is for server-side integrations, which vouch for their sender ids.
+
+    Whoever knows a sender id continues that conversation (its verified customer
+    included), so in production only a caller with KDPAY_REST_API_TOKEN may post;
+    customers use the widget or Telegram. Without the setting, development stays open.
+    """
+    settings = get_settings()
+    expected = settings.rest_api_token.get_secret_value()
+    if not expected:
+        if settings.production:
+            return response.json({"error": "the REST channel needs KDPAY_REST_API_TOKEN in production"}, status=503)
+        return None
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+        return response.json({"error": "missing or wrong Authorization: Bearer token"}, status=401)
+    return None
 
 
 def _parse_body(request: Request) -> "tuple[Dict[str, Any], Optional[str]]":
