@@ -222,6 +222,8 @@ class TelegramInput(InputChannel):
                 update = Update.de_json(request.json, self.application.bot)
             except Exception:  # malformed JSON or not an update
                 return response.json({"error": "not a Telegram update"}, status=400)
+            if update is not None and type(update.update_id) is not int:
+                return response.json({"error": "update_id must be an integer"}, status=400)
             if update is not None and self.recent.first_time(update.update_id):
                 self._spawn(self._process(update))
             return response.text("ok")

@@ -138,7 +138,7 @@ class WebChatInput(InputChannel):
             return response.json({"messages": visible_messages(events)}, headers=cors)
 
         @sio.on("session_request")
-        async def session_request(sid: Text, data: Optional[Dict[str, Any]]) -> None:
+        async def session_request(sid: Text, data: Optional[Dict[str, Any]] = None) -> None:
             data = data if isinstance(data, dict) else {}
             metadata = trusted_metadata({"customer_token": data.get("customer_token")})
             session_id = await self._session_for(_agent(sio, sid), data.get("session_id"), metadata.get(VERIFIED_CUSTOMER_KEY))
@@ -147,7 +147,7 @@ class WebChatInput(InputChannel):
             await sio.emit("session_confirm", {"session_id": session_id}, room=sid)
 
         @sio.on("user_uttered")
-        async def user_uttered(sid: Text, data: Optional[Dict[str, Any]]) -> None:
+        async def user_uttered(sid: Text, data: Optional[Dict[str, Any]] = None) -> None:
             data = data if isinstance(data, dict) else {}
             session = await sio.get_session(sid)
             session_id = session.get("session_id")

@@ -27,8 +27,6 @@ from conftest import RASA_API_TOKEN, TELEGRAM_WEBHOOK_SECRET, RunningBot
 PER_SENDER_LIMIT = 400
 FUZZ = settings(max_examples=60, deadline=timedelta(seconds=20), database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-# Tracebacks of the two bugs the xfail tests below record (in files other engineers own).
-KNOWN_BUGS = ("in first_time", "missing 1 required positional argument: 'data'")
 # Tables a failed agent sign-in may touch (a throttle row per login tried); nothing else may change.
 MAY_CHANGE = {"agent_sign_in_throttles"}
 
@@ -167,7 +165,7 @@ def test_demo_token(fuzz_bot, before, customer):
 
 
 telegram_updates = st.fixed_dictionaries({
-    "update_id": st.integers(min_value=1, max_value=2**31),  # other types: see the xfail test below
+    "update_id": st.integers(min_value=1, max_value=2**31),  # other types: see the test below
     "message": st.fixed_dictionaries({
         "message_id": st.one_of(st.integers(min_value=1, max_value=10**6), json_values),
         "date": st.integers(min_value=0, max_value=2**31),
@@ -192,8 +190,6 @@ def test_telegram_webhook_with_the_secret(fuzz_bot, before, update, raw):
     assert reply.status_code in (200, 400)
 
 
-@pytest.mark.xfail(strict=True, reason="channels/telegram_bot.py (not ours): an update_id that is a list "
-                   "or dict raises TypeError in RecentIds.first_time -> HTTP 500; reported to its owner")
 def test_telegram_update_ids_of_the_wrong_type_are_a_400(fuzz_bot, before):
     from channels.telegram_bot import SECRET_HEADER
 
@@ -216,8 +212,6 @@ def test_agent_sign_in(fuzz_bot, before, body, raw, content_type):
     assert 400 <= reply.status_code < 500  # nobody signs in with random credentials
 
 
-@pytest.mark.xfail(strict=True, reason="channels/web.py (not ours): a socket.io event without data makes the "
-                   "handler raise TypeError (missing 'data'); the server stays up but logs a traceback; reported")
 def test_socketio_events_without_data_are_handled(fuzz_bot, before):
     client = socketio.Client(reconnection=False)
     client.connect(fuzz_bot.url, transports=["websocket"])
@@ -285,5 +279,5 @@ def test_after_the_fuzzing_nothing_stray_was_written_and_limits_still_answer_429
                                       json={"sender": flooder, "message": ""}, timeout=30).status_code)
     assert statuses[-1] == 429 and set(statuses[:-1]) == {200} and len(statuses) > PER_SENDER_LIMIT
     log = (fuzz_bot.logs / "rasa.log").read_text(errors="replace")
-    tracebacks = [chunk for chunk in log.split("Traceback")[1:] if not any(bug in chunk[:3000] for bug in KNOWN_BUGS)]
+    tracebacks = log.split("Traceback")[1:]
     assert not tracebacks, tracebacks[0][:3000]

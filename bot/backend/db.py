@@ -25,6 +25,7 @@ from bot.backend.config import backend_settings
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 
 
 def database_url() -> str:
@@ -39,7 +40,12 @@ def database_url() -> str:
 
 def make_engine(url: str) -> Engine:
     """A 2.0-style engine; on SQLite with foreign keys on and usable from any thread."""
-    if make_url(url).get_backend_name() != "sqlite":
+    backend = make_url(url).get_backend_name()
+    if backend == "postgresql":
+        # A server that drops packets must not hold an action server worker for minutes.
+        return create_engine(url, future=True, pool_pre_ping=True,
+                             connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS})
+    if backend != "sqlite":
         return create_engine(url, future=True, pool_pre_ping=True)
     engine = create_engine(
         url,
