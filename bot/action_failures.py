@@ -19,6 +19,8 @@ Two small parts fix that:
   the turn and, when an action call failed, the turn raised, or no model is
   loaded (Rasa would drop the message silently), sends a short apology in the
   customer's language with a "Talk to an agent" button.
+  It also hands Rasa the cached NLU result of a repeated message
+  (bot/nlu_cache.py), the one place every channel's turn passes.
 
 The next turn calls the action server again, so flows work as soon as it is
 back. A 400 from the action server is a form's normal rejection, not a fault.
@@ -37,6 +39,7 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot.conversation import conversation_language
 from bot.language import reply_language
+from bot.nlu_cache import parse_data_for
 from bot.phrases import phrase
 
 logger = logging.getLogger(__name__)
@@ -142,6 +145,8 @@ async def run_turn(agent: Any, on_new_message: Callable[[UserMessage], Awaitable
         ready = getattr(agent, "is_ready", None)
         if callable(ready) and not ready():  # no model loaded: Rasa would ignore the message silently
             raise RuntimeError("no model is loaded")
+        if message.parse_data is None and message.text:
+            message.parse_data = await parse_data_for(agent, message.text)  # repeated messages skip the NLU model
         await on_new_message(message)
     except Exception as error:  # e.g. the tracker store is unreachable: the customer still hears from us
         raised = True
