@@ -37,6 +37,7 @@ MODEL = PROJECT_DIR / "models" / "kdpay.tar.gz"
 POSTGRES = os.environ.get("KDPAY_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 AGENT_COOKIE = "kdpay_agent_session"
+ENDPOINTS = "endpoints.production.yml"
 
 
 def _reachable_or_skip() -> None:
@@ -75,14 +76,15 @@ class RasaServer:
         self.database_url = cluster.database_url
         self.process = cluster.start(
             [str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.port),
-             "--credentials", "credentials.yml", "--endpoints", "endpoints.production.yml",
+             "--credentials", "credentials.yml", "--endpoints", ENDPOINTS,
              "--enable-api", "--auth-token", cluster.api_token],
             f"rasa-{name}.log",
         )
 
     def say(self, sender: str, message: str, **extra: Any) -> List[Dict]:
         reply = requests.post(f"{self.url}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": message, **extra}, timeout=60)
+                              json={"sender": sender, "message": message, **extra}, timeout=60,
+                              headers={"Authorization": f"Bearer {self.cluster.rest_token}"})
         reply.raise_for_status()
         return reply.json()
 
@@ -104,12 +106,14 @@ class Cluster:
         self.lock_prefix = f"kdpayscale{run}"
         self.queue_channel = f"kdpay-scale-{run}"
         self.api_token = secrets.token_urlsafe(24)
+        self.rest_token = secrets.token_urlsafe(24)  # production REST webhook: integrations only
         self.processes: List[subprocess.Popen] = []
         self.actions_port = free_port()
         self.env = {
             **os.environ,
             "RASA_TELEMETRY_ENABLED": "false",
             "KDPAY_ENV": "production",
+            "KDPAY_REST_API_TOKEN": self.rest_token,
             "KDPAY_DATABASE_URL": self.database_url,
             "KDPAY_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
             "KDPAY_ACTIONS_PORT": str(self.actions_port),
@@ -233,20 +237,23 @@ def test_an_agent_reply_sent_through_server_b_reaches_a_customer_connected_to_se
 
 
 def test_two_messages_at_once_on_two_servers_take_turns(cluster: Cluster):
-    """The Redis lock store: without it both servers would extend the same tracker at once."""
+    """The lock store: without a working one both servers extend the same tracker at once and a turn is lost."""
     me = f"scale-{uuid.uuid4().hex[:8]}"
-    questions = [(cluster.a, "how do I reset my password?"), (cluster.b, "how long does a refund take?")]
+    rounds = [("how do I reset my password?", "how long does a refund take?"),
+              ("is my account safe?", "how do international transfers work?"),
+              ("how do I open a dispute?", "how can I contact customer service?")]
     with ThreadPoolExecutor(2) as pool:
-        answers = list(pool.map(lambda pair: pair[0].say(me, pair[1]), questions))
-    assert all(answers)
+        for first, second in rounds:
+            answers = list(pool.map(lambda pair: pair[0].say(me, pair[1]), [(cluster.a, first), (cluster.b, second)]))
+            assert all(answers)
     events = cluster.b.tracker(me)["events"]
     users = [e["text"] for e in events if e["event"] == "user"]
-    assert sorted(users) == sorted(text for _, text in questions)
+    assert sorted(users) == sorted(text for pair in rounds for text in pair)
     # Each turn ends (action_listen) before the next customer message is in the tracker.
     kinds = [e["event"] if e["event"] != "action" else e["name"] for e in events]
-    second = kinds.index("user", kinds.index("user") + 1)
-    assert "action_listen" in kinds[kinds.index("user"):second]
-    assert kinds[-1] == "action_listen"
+    turns = [i for i, kind in enumerate(kinds) if kind == "user"] + [len(kinds)]
+    for start, end in zip(turns, turns[1:]):
+        assert "action_listen" in kinds[start:end], kinds[start:end]
 
 
 def test_a_form_alternates_between_servers_and_survives_one_being_killed(cluster: Cluster):
