@@ -75,7 +75,7 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     # In WAL mode NORMAL survives any process crash (SIGKILL included); only
     # an OS crash or power cut may lose the last turns. FULL fsyncs every
-    # commit: several times slower per message (scripts/tracker_store_cost.py).
+    # commit: several times slower per message (bot/benchmark/tracker_store_cost.py).
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()

@@ -32,7 +32,7 @@ API_TOKEN = "faults-api-token-0123456789"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 SLOW_SECONDS = 30
 # Behaviour, not speed: the apology comes long before the slow server would answer
-# (measured numbers: scripts/action_fault_timings.py).
+# (measured numbers: bot/benchmark/action_fault_timings.py).
 APOLOGY_WITHIN_SECONDS = SLOW_SECONDS / 2
 APOLOGY_EN = "something went wrong on my side"
 APOLOGY_ZH = "出了点问题"

@@ -12,8 +12,8 @@ Two measurements:
   backend's own SQLite file (where the action server's BEGIN IMMEDIATE
   transactions and the tracker's inserts share one write lock).
 
-    .venv/bin/python scripts/tracker_store_cost.py store
-    .venv/bin/python scripts/tracker_store_cost.py load --customers 50 --messages 400
+    .venv/bin/python -m bot.benchmark.tracker_store_cost store
+    .venv/bin/python -m bot.benchmark.tracker_store_cost load --customers 50 --messages 400
 """
 from __future__ import annotations
 
@@ -27,8 +27,7 @@ import uuid
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 POSTGRES_ADMIN = dict(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=3)
 

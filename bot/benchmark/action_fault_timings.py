@@ -8,7 +8,7 @@ that need a custom action ("lock my account now", signed in):
 * `slow`: a server on the action port that answers after 30 s;
 * `back`: the real action server started again.
 
-    .venv/bin/python scripts/action_fault_timings.py [--turns 5]
+    .venv/bin/python -m bot.benchmark.action_fault_timings [--turns 5]
 """
 from __future__ import annotations
 
@@ -25,8 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 SLOW_SECONDS = 30
 
