@@ -118,8 +118,8 @@ scale-test: $(MODEL)
 	KDPAY_SCALE_TEST=1 $(BIN)/pytest tests/test_scale_out.py -ra
 
 # Evaluation report in results/eval/ (report.md, metrics.json, confusion.png):
-# `make eval` cross-validates three NLU pipelines, compares the policies with
-# TEDPolicy and runs the end-to-end flows (about 40 min); `make eval-smoke`
+# `make eval` cross-validates three NLU pipelines (5 folds), compares the policies
+# with TEDPolicy and runs the end-to-end flows (about 45 min on 2 cores); `make eval-smoke`
 # is the few-minute CI version and fails if held-out accuracy drops below 90%.
 eval: $(MODEL)
 	$(BIN)/python -m bot.evaluation --out results/eval
