@@ -20,7 +20,7 @@ export KDPAY_ACTIONS_PORT ?= 5055
 TRAINING_INPUTS := config.yml domain.yml data/faq_responses.yml \
 	$(wildcard data/*.yml data/nlu/*.yml bot/nlu/*.py bot/nlu/jieba_dict/*) bot/entities.py
 
-.PHONY: help install faq train db agent browser run shell telegram-dev test validate story-test pytest eval eval-smoke clean
+.PHONY: help install faq train db agent browser run shell telegram-dev test smoke validate story-test pytest eval eval-smoke clean
 
 help:
 	@echo "make run    set up (virtualenv, model) and start the bot on http://localhost:$(KDPAY_RASA_PORT)"
@@ -109,6 +109,10 @@ pytest: $(MODEL) browser
 	$(BIN)/pytest
 
 test: validate story-test pytest
+
+# What CI runs after `make test`: the short versions of the evaluation, the
+# benchmark, the soak and the two-server production-profile test.
+smoke: eval-smoke bench-smoke soak-smoke scale-test
 
 # The production profile on this machine (README, "Running in production"):
 # two Rasa servers + an action server on the local PostgreSQL and Redis. Takes

@@ -35,11 +35,13 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import aiohttp
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot.conversation import conversation_language
 from bot.language import reply_language
 from bot.nlu_cache import parse_data_for
+from channels.conversations import append_events
 from bot.phrases import phrase
 
 logger = logging.getLogger(__name__)
@@ -172,6 +174,11 @@ async def _apologise(agent: Any, message: UserMessage, trusted_tracker: bool) ->
         await message.output_channel.send_text_with_buttons(message.sender_id, text, buttons)
     except Exception as error:
         logger.error("Could not send the apology (%s).", type(error).__name__)
+    if trusted_tracker:  # the transcript (widget history, agent console) shows what the customer saw
+        try:
+            await append_events(agent, message.sender_id, [BotUttered(text, data={"buttons": buttons})])
+        except Exception as error:
+            logger.warning("Could not record the apology (%s).", type(error).__name__)
 
 
 async def _language(agent: Any, message: UserMessage, trusted_tracker: bool) -> str:

@@ -183,6 +183,12 @@ def user_texts(bot: RunningBot, sender: str) -> List[str]:
     return [e.get("text") for e in tracker.json()["events"] if e["event"] == "user"]
 
 
+def bot_texts(bot: RunningBot, sender: str) -> List[str]:
+    tracker = requests.get(f"{bot.url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=10)
+    tracker.raise_for_status()
+    return [e.get("text") or "" for e in tracker.json()["events"] if e["event"] == "bot"]
+
+
 def signed_in(customer: str) -> Dict[str, Any]:
     return {"metadata": {"customer_token": issue_customer_token(customer, TOKEN_SECRET, datetime.now(timezone.utc))}}
 
@@ -199,6 +205,8 @@ def test_action_server_down_apology_and_agent_offer_in_the_customers_language(se
     assert "Talk to an agent" not in str(replies)  # the button is in Chinese too
     # The turn is kept: Rasa saved the customer's message.
     assert user_texts(servers, "down-en")[-1] == "lock my account now"
+    # ...and so is the apology, so the widget's history and the agent console show it.
+    assert APOLOGY_EN in bot_texts(servers, "down-en")[-1]
     print(f"action server down: apology after {seconds:.2f} s")
 
 
