@@ -27,8 +27,11 @@ from conftest import RASA_API_TOKEN, TELEGRAM_WEBHOOK_SECRET, RunningBot
 PER_SENDER_LIMIT = 400
 FUZZ = settings(max_examples=60, deadline=timedelta(seconds=20), database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-# Tables a failed agent sign-in may touch (a throttle row per login tried); nothing else may change.
+# Tables a failed agent sign-in may touch (a throttle row per login tried).
 MAY_CHANGE = {"agent_sign_in_throttles"}
+# A fuzzed message may ask for a person: a handoff (and its audit events) for the caller's own
+# conversation is allowed, one for anybody else's is not (checked by own_handoffs_only).
+OWN_CONVERSATION_TABLES = {"handoffs", "audit_events"}
 
 HOSTILE = [
     "", " ", "\n\t\r", "x" * 100_000, "我" * 5000, "/restart", "/session_start", "/stop", "/back",
@@ -77,7 +80,34 @@ def before(fuzz_bot) -> Dict[str, Any]:
     bystander = f"bystander-{uuid.uuid4().hex[:6]}"
     fuzz_bot.say(bystander, "how do I reset my password?")
     fuzz_bot.say(bystander, "thanks")
-    return {"bystander": bystander, "events": tracker_events(fuzz_bot, bystander), "rows": row_counts(fuzz_bot)}
+    return {"bystander": bystander, "events": tracker_events(fuzz_bot, bystander), "rows": row_counts(fuzz_bot),
+            "audit_ids": ids(fuzz_bot, "audit_events"), "handoff_ids": ids(fuzz_bot, "handoffs")}
+
+
+def ids(bot: RunningBot, table: str) -> List[int]:
+    return [row[0] for row in query(bot, f'SELECT id FROM "{table}"')]
+
+
+def query(bot: RunningBot, sql: str) -> List[Any]:
+    engine = create_engine(bot.database_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql)))
+    finally:
+        engine.dispose()
+
+
+def own_handoffs_only(bot: RunningBot, before: Dict[str, Any]) -> None:
+    """New handoffs are the fuzzing callers' own; new audit events are only about them, for no customer."""
+    new_handoffs = [row for row in query(bot, "SELECT id, sender_id, public_id, customer_id FROM handoffs")
+                    if row[0] not in before["handoff_ids"]]
+    for _, sender_id, _, customer_id in new_handoffs:
+        assert sender_id != before["bystander"] and customer_id is None, sender_id
+    mine = {row[2] for row in new_handoffs}
+    for row_id, kind, detail, customer_id in query(bot, "SELECT id, kind, detail, customer_id FROM audit_events"):
+        if row_id not in before["audit_ids"]:
+            assert kind.startswith("handoff") and customer_id is None, kind
+            assert json.loads(detail).get("handoff") in mine, detail
 
 
 def tracker_events(bot: RunningBot, sender_id: str) -> List[Dict[str, Any]]:
@@ -270,7 +300,8 @@ def test_after_the_fuzzing_nothing_stray_was_written_and_limits_still_answer_429
     assert tracker_events(fuzz_bot, before["bystander"]) == before["events"]
     after = row_counts(fuzz_bot)
     changed = {table for table in after if after[table] != before["rows"].get(table)}
-    assert changed <= MAY_CHANGE, {t: (before["rows"].get(t), after[t]) for t in changed}
+    assert changed <= MAY_CHANGE | OWN_CONVERSATION_TABLES, {t: (before["rows"].get(t), after[t]) for t in changed}
+    own_handoffs_only(fuzz_bot, before)
     flooder = f"flood-{uuid.uuid4().hex[:6]}"
     statuses: List[int] = []
     with requests.Session() as http:  # the bucket refills while we send: flood until it is empty
