@@ -47,6 +47,19 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> 
     raise TimeoutError(f"{url} did not come up in {timeout} s")
 
 
+def put_an_agent_on_duty(database_url: str) -> None:
+    """Handoffs queue only while an agent has the console open: one has, for the whole run."""
+    from bot.backend.agents import agent_for_session, create_agent, start_session
+    from bot.backend.db import make_engine, session_scope
+
+    now = datetime.now(timezone.utc)
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        agent = create_agent(session, "on-duty", "On Duty", "a long password for the tests", now)
+        agent_for_session(session, start_session(session, agent.agent_id, now), now)
+    engine.dispose()
+
+
 class RunningBot:
     """A real action server and Rasa server with a fresh demo database.
 
@@ -100,16 +113,7 @@ class RunningBot:
             raise
 
     def _put_an_agent_on_duty(self) -> None:
-        """Handoffs queue only while an agent has the console open: one has, for the whole run."""
-        from bot.backend.agents import agent_for_session, create_agent, start_session
-        from bot.backend.db import make_engine, session_scope
-
-        now = datetime.now(timezone.utc)
-        engine = make_engine(self.database_url)
-        with session_scope(engine) as session:
-            agent = create_agent(session, "on-duty", "On Duty", "a long password for the tests", now)
-            agent_for_session(session, start_session(session, agent.agent_id, now), now)
-        engine.dispose()
+        put_an_agent_on_duty(self.database_url)
 
     def _start(self, command: List[str], env: Dict[str, str], log: str) -> None:
         handle = (self.logs / log).open("w")

@@ -26,6 +26,7 @@ import pytest
 import requests
 
 from bot.backend.customer_tokens import issue_customer_token
+from bot.local_servers import put_an_agent_on_duty
 from conftest import TOKEN_SECRET, free_port, wait_until_up
 
 from agent_helpers import api, handoff_for, new_agent, signed_in, texts
@@ -139,24 +140,13 @@ class Cluster:
     def _start_servers(self) -> None:
         subprocess.run([str(BIN / "python"), "-m", "bot.backend.demo_data"], cwd=PROJECT_DIR, env=self.env,
                        check=True, stdout=subprocess.DEVNULL)
-        self._put_an_agent_on_duty()
+        put_an_agent_on_duty(self.database_url)
         actions = self.start([str(BIN / "rasa"), "run", "actions", "--actions", "actions",
                               "--port", str(self.actions_port)], "actions.log")
         self.a, self.b = RasaServer("a", self), RasaServer("b", self)  # both load the model at once
         wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", actions)
         for server in (self.a, self.b):  # two model loads on a busy 2-core machine: minutes
             wait_until_up(f"{server.url}/webhooks/rest/", server.process, timeout=600)
-
-    def _put_an_agent_on_duty(self) -> None:
-        from bot.backend.agents import agent_for_session, create_agent, start_session
-        from bot.backend.db import make_engine, session_scope
-
-        now = datetime.now(timezone.utc)
-        engine = make_engine(self.database_url)
-        with session_scope(engine) as session:
-            agent = create_agent(session, "on-duty", "On Duty", "a long password for the tests", now)
-            agent_for_session(session, start_session(session, agent.agent_id, now), now)
-        engine.dispose()
 
     def start(self, command: List[str], log: str) -> subprocess.Popen:
         handle = (self.logs / log).open("w")
