@@ -64,3 +64,19 @@ def test_size_zero_turns_it_off(agent, run, monkeypatch):
     finally:
         monkeypatch.delenv("KDPAY_NLU_CACHE_SIZE")
         get_settings.cache_clear()
+
+
+def test_every_channels_turn_uses_the_cache(agent, run):
+    """run_turn (what the REST, widget and Telegram channels call) hands Rasa the cached parse."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from bot.action_failures import run_turn
+
+    text = "退款政策是什么 (turn cache test)"
+    run(parse_data_for(agent, text))
+    hits = shared_cache().hits
+    output = CollectingOutputChannel()
+    message = UserMessage(text, output, "nlu-cache-turn")
+    assert run(run_turn(agent, agent.handle_message, message))
+    assert shared_cache().hits == hits + 1 and message.parse_data["text"] == text
+    assert output.messages  # the FAQ answer came back
